@@ -248,7 +248,10 @@ Param = Annotated[
     | Annotated[Beta, Tag("beta")]
     | Annotated[Choice, Tag("choice")],
     Discriminator(_param_tag),
-    BeforeValidator(_coerce_param),
+    BeforeValidator(
+        _coerce_param,
+        json_schema_input_type=float | Fixed | Normal | Uniform | Triangular | Beta | Choice,
+    ),
 ]
 """A real-valued field: a number, a cited number, or a distribution."""
 
@@ -277,7 +280,7 @@ def _whole_rounds(value: Fixed | Choice) -> Fixed | Choice:
 RoundParam = Annotated[
     Annotated[Fixed, Tag("fixed")] | Annotated[Choice, Tag("choice")],
     Discriminator(_param_tag),
-    BeforeValidator(_coerce_round),
+    BeforeValidator(_coerce_round, json_schema_input_type=int | Fixed | Choice),
     AfterValidator(_whole_rounds),
 ]
 """A round number (start, end): a whole number or a choice of whole numbers."""

@@ -1,0 +1,233 @@
+"""The ``negsim`` command: a thin shell over the library.
+
+Invalid input never shows a traceback: every problem is printed as
+``file:line:column: path: message`` and the exit status is 2. Ctrl-C during a run keeps what
+finished and exits with 130.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import ScenarioError
+from .loading import Loaded, load_scenario
+from .scenario import Scenario
+
+app = typer.Typer(
+    name="negsim",
+    help="Negotiation scenario simulator: issue-zones, red lines, pressure, Monte Carlo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+list_app = typer.Typer(help="List the building blocks negsim knows.", no_args_is_help=True)
+app.add_typer(list_app, name="list")
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: dotted.path=value (YAML value); repeatable.",
+                 metavar="PATH=VALUE"),
+]
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _fail(exc: ScenarioError, what: str) -> NoReturn:
+    errors = [p for p in exc.problems if p.severity == "error"]
+    for p in exc.problems:
+        _err(str(p))
+    n = len(errors)
+    _err(f"{what}: {n} problem{'s' if n != 1 else ''}; nothing was run.")
+    raise typer.Exit(2)
+
+
+def _load(path: Path, overrides: list[str] | None) -> Loaded:
+    try:
+        loaded = load_scenario(path, overrides or ())
+    except ScenarioError as exc:
+        _fail(exc, str(path))
+    for w in loaded.warnings:
+        _err(str(w))
+    return loaded
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"negsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """negsim: where could these parties agree, and what would it take?"""
+
+
+def describe(s: Scenario) -> str:
+    """A short summary of a valid scenario."""
+    core = [i for i, issue in s.issues.items() if issue.core]
+    lines = [
+        f"{s.title}" + (f" (as of {s.as_of.isoformat()})" if s.as_of else ""),
+        f"  parties   {len(s.parties)}: {', '.join(s.parties)}",
+        f"  actors    {len(s.actors)}: {', '.join(s.actors) or '-'}",
+        f"  issues    {len(s.issues)} ({len(core)} core): {', '.join(s.issues)}",
+        f"  pressures {len(s.pressures)}: {', '.join(s.pressures) or '-'}",
+        f"  rounds    {s.rounds}" + (f", from {s.timeline.start.isoformat()} every "
+                                     f"{s.timeline.days_per_round} days" if s.timeline else ""),
+    ]
+    return "\n".join(lines)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    set_: SetOption = None,
+) -> None:
+    """Check scenario files and print a summary of each, or every problem found."""
+    failed = 0
+    for f in files:
+        try:
+            loaded = load_scenario(f, set_ or ())
+        except ScenarioError as exc:
+            failed += 1
+            for p in exc.problems:
+                _err(str(p))
+            n = sum(p.severity == "error" for p in exc.problems)
+            _err(f"{f}: {n} problem{'s' if n != 1 else ''}")
+            continue
+        for w in loaded.warnings:
+            _err(str(w))
+        typer.echo(f"{f}: valid")
+        typer.echo(describe(loaded.scenario))
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")]
+    = None,
+) -> None:
+    """Write the JSON Schema of scenario files (for editors: completion and checks)."""
+    from .schema import schema_text
+    text = schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        from .rundir import write_atomic
+        write_atomic(out, text)
+        _err(f"wrote {out}")
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="The scenario file.")],
+    runs: Annotated[int, typer.Option(min=1, help="Monte Carlo runs.")] = 10_000,
+    seed: Annotated[int | None, typer.Option(min=0, help="Random seed (default: the "
+                                             "scenario's, else fresh).")] = None,
+    rounds: Annotated[int | None, typer.Option(min=1, help="Override the deadline T.")] = None,
+    set_: SetOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default: "
+                                             "runs/<scenario>-<time>).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    batch: Annotated[int | None, typer.Option(min=1, help="Runs per batch (changes speed "
+                                              "and memory, never results).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Play the scenario's Monte Carlo runs, write a run directory, print a summary."""
+    from tqdm import tqdm
+
+    from .montecarlo import simulate
+    from .random_ import normalise_seed
+    from .rundir import RunWriter
+
+    overrides = list(set_ or []) + ([f"rounds={rounds}"] if rounds else [])
+    loaded = _load(file, overrides)
+    s = loaded.scenario
+    seed = normalise_seed(seed if seed is not None else s.seed)
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{file.stem}-{stamp}"
+    try:
+        writer = RunWriter(out, loaded, seed, runs, workers, batch)
+    except OSError as exc:
+        _err(f"{out}: cannot write the run directory: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    bar = tqdm(total=runs, unit="run", disable=quiet or None, file=sys.stderr,
+               desc=file.stem, dynamic_ncols=True)
+    try:
+        outcome = simulate(s, runs, seed, batch=batch, workers=workers, on_batch=writer.add,
+                           progress=bar.update)
+    finally:
+        bar.close()
+    summary = writer.finish(outcome)
+    typer.echo(summary)
+    typer.echo(f"\nwrote {out}/ (manifest.json, runs.csv, rounds.csv, blockers.csv, "
+               "strain.csv, settlements.csv, zones_at_means.txt)")
+    if outcome.interrupted:
+        _err(f"interrupted: kept the {outcome.completed:,} runs that finished; the manifest "
+             "says status partial")
+        raise typer.Exit(130)
+
+
+@app.command()
+def zones(
+    file: Annotated[Path, typer.Argument(help="The scenario file.")],
+    round_: Annotated[list[int] | None, typer.Option("--round", "-r", min=1,
+                                                     help="Only these rounds.")] = None,
+    set_: SetOption = None,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV instead of the text table.")] = False,
+) -> None:
+    """Print the round-by-round zone table of the scenario at its means."""
+    from .report import ZONE_COLUMNS, format_zone_table, zone_table
+    from .rundir import csv_text
+
+    loaded = _load(file, set_)
+    s = loaded.scenario
+    if round_ and max(round_) > s.rounds:
+        _err(f"--round {max(round_)}: the scenario has {s.rounds} rounds")
+        raise typer.Exit(2)
+    table = zone_table(s, round_ or None)
+    if csv:
+        typer.echo(csv_text(table, ZONE_COLUMNS), nl=False)
+    else:
+        typer.echo(f"{s.title}: zones at the means (every distribution at its mean)\n")
+        typer.echo(format_zone_table(s, table))
+
+
+@list_app.command("tactics")
+def list_tactics(
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,
+) -> None:
+    """The concession tactics a party can use (``tactic: {name: ...}``)."""
+    from .tactics import REGISTRY
+    if json_:
+        typer.echo(json.dumps({n: {"citation": t.citation, "doc": (t.__doc__ or "").strip(),
+                                   **t.metadata} for n, t in REGISTRY.items()}, indent=2))
+        return
+    for name, t in REGISTRY.items():
+        doc = " ".join((t.__doc__ or "").split())
+        typer.echo(f"{name:<11} {doc}")
+        typer.echo(f"{'':<11} family: {t.metadata['family']}; default beta "
+                   f"{t.default_beta:g}; source: {t.citation}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
