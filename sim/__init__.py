@@ -14,5 +14,14 @@ from .loading import Loaded, dump_scenario, load_scenario, load_scenario_text  #
 from .montecarlo import simulate  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 
-__all__ = ["Loaded", "Negotiation", "RoundReport", "Scenario", "__version__", "dump_scenario",
-           "load_scenario", "load_scenario_text", "simulate"]
+__all__ = [
+    "Loaded",
+    "Negotiation",
+    "RoundReport",
+    "Scenario",
+    "__version__",
+    "dump_scenario",
+    "load_scenario",
+    "load_scenario_text",
+    "simulate",
+]

@@ -93,7 +93,8 @@ def structure(s: Scenario) -> Structure:
     bounds = np.array([s.issues[i].bounds for i in issues])
     effects = tuple(
         (k, parties.index(eff.party), issues.index(eff.issue))
-        for k, e in enumerate(events) for eff in s.pressures[e].effects
+        for k, e in enumerate(events)
+        for eff in s.pressures[e].effects
     )
     groups: dict[str, list[int]] = {}
     for a, p in enumerate(parties):
@@ -105,11 +106,21 @@ def structure(s: Scenario) -> Structure:
     while radius > 0 and radius ** (2**steps) > 2.0**-64 and steps < 40:
         steps += 1
     return Structure(
-        scenario=s, parties=parties, issues=issues, nodes=nodes, events=events, T=s.rounds,
-        stakes=stakes, direction=direction, hard=hard, lo=bounds[:, 0].copy(),
-        hi=bounds[:, 1].copy(), eps=1e-9 * (bounds[:, 1] - bounds[:, 0]),
+        scenario=s,
+        parties=parties,
+        issues=issues,
+        nodes=nodes,
+        events=events,
+        T=s.rounds,
+        stakes=stakes,
+        direction=direction,
+        hard=hard,
+        lo=bounds[:, 0].copy(),
+        hi=bounds[:, 1].copy(),
+        eps=1e-9 * (bounds[:, 1] - bounds[:, 0]),
         ordinal=np.array([s.issues[i].ordinal for i in issues], bool),
-        core=np.array([s.issues[i].core for i in issues], bool), order=order,
+        core=np.array([s.issues[i].core for i in issues], bool),
+        order=order,
         requires=tuple(tuple(issues.index(j) for j in s.issues[i].requires) for i in issues),
         target=np.array([nodes.index(s.pressures[e].target) for e in events], np.int64),
         effects=effects,
@@ -202,12 +213,16 @@ def draw_batch(st: Structure, seed: int | None, runs: I64) -> Draws:
             if sk.beta is not None:
                 beta[:, a, b] = take(sk.beta, f"{sp}.beta")
                 stake_beta[a, b] = True
-            kappa[:, a, b] = (kappa_p[:, a] if sk.kappa is None else
-                              np.maximum(0.0, take(sk.kappa, f"{sp}.kappa")))
+            kappa[:, a, b] = (
+                kappa_p[:, a]
+                if sk.kappa is None
+                else np.maximum(0.0, take(sk.kappa, f"{sp}.kappa"))
+            )
     # b_pi = beta_p x (mean salience of p's stakes) / s_pi, unless the stake sets its own beta.
     held = st.stakes[None]
-    mean_sal = canonical_sum(np.where(held, sal, 0.0), axis=2) / np.maximum(
-        st.stakes.sum(axis=1), 1)[None]
+    mean_sal = (
+        canonical_sum(np.where(held, sal, 0.0), axis=2) / np.maximum(st.stakes.sum(axis=1), 1)[None]
+    )
     derived = beta_p[:, :, None] * mean_sal[:, :, None] / sal
     beta = np.where(stake_beta[None], beta, derived)
 
@@ -224,16 +239,31 @@ def draw_batch(st: Structure, seed: int | None, runs: I64) -> Draws:
         occurs[:, e] = take.occurs(prob, f"{base}.occurs")
         start[:, e] = np.rint(take(pr.start, f"{base}.start")).astype(np.int64)
         if pr.end is not None:
-            end[:, e] = np.maximum(np.rint(take(pr.end, f"{base}.end")).astype(np.int64),
-                                   start[:, e])
+            end[:, e] = np.maximum(
+                np.rint(take(pr.end, f"{base}.end")).astype(np.int64), start[:, e]
+            )
         mag[:, e] = take(pr.magnitude, f"{base}.magnitude")
         for j, eff in enumerate(pr.effects):
             shifts[:, k] = take(eff.shift, f"{base}.effects.{j}.shift")
             k += 1
-    return Draws(runs=runs, capability=cap, decay=decay, ideal=ideal, red_line=red,
-                 limit=limit, salience=sal, elasticity=ela, beta=beta, kappa=kappa,
-                 occurs=occurs, start=start, end=end, magnitude=mag, shift=shifts,
-                 propagation=_propagation(st, take))
+    return Draws(
+        runs=runs,
+        capability=cap,
+        decay=decay,
+        ideal=ideal,
+        red_line=red,
+        limit=limit,
+        salience=sal,
+        elasticity=ela,
+        beta=beta,
+        kappa=kappa,
+        occurs=occurs,
+        start=start,
+        end=end,
+        magnitude=mag,
+        shift=shifts,
+        propagation=_propagation(st, take),
+    )
 
 
 def _propagation(st: Structure, take: _Sampler) -> F64:

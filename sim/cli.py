@@ -33,8 +33,11 @@ app.add_typer(list_app, name="list")
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a field: dotted.path=value (YAML value); repeatable.",
-                 metavar="PATH=VALUE"),
+    typer.Option(
+        "--set",
+        help="Override a field: dotted.path=value (YAML value); repeatable.",
+        metavar="PATH=VALUE",
+    ),
 ]
 
 
@@ -69,8 +72,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """negsim: where could these parties agree, and what would it take?"""
 
@@ -84,8 +91,12 @@ def describe(s: Scenario) -> str:
         f"  actors    {len(s.actors)}: {', '.join(s.actors) or '-'}",
         f"  issues    {len(s.issues)} ({len(core)} core): {', '.join(s.issues)}",
         f"  pressures {len(s.pressures)}: {', '.join(s.pressures) or '-'}",
-        f"  rounds    {s.rounds}" + (f", from {s.timeline.start.isoformat()} every "
-                                     f"{s.timeline.days_per_round} days" if s.timeline else ""),
+        f"  rounds    {s.rounds}"
+        + (
+            f", from {s.timeline.start.isoformat()} every {s.timeline.days_per_round} days"
+            if s.timeline
+            else ""
+        ),
     ]
     return "\n".join(lines)
 
@@ -117,16 +128,17 @@ def validate(
 
 @app.command()
 def schema(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")]
-    = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
 ) -> None:
     """Write the JSON Schema of scenario files (for editors: completion and checks)."""
     from .schema import schema_text
+
     text = schema_text()
     if out is None:
         typer.echo(text, nl=False)
     else:
         from .rundir import write_atomic
+
         write_atomic(out, text)
         _err(f"wrote {out}")
 
@@ -135,15 +147,20 @@ def schema(
 def run(
     file: Annotated[Path, typer.Argument(help="The scenario file.")],
     runs: Annotated[int, typer.Option(min=1, help="Monte Carlo runs.")] = 10_000,
-    seed: Annotated[int | None, typer.Option(min=0, help="Random seed (default: the "
-                                             "scenario's, else fresh).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Random seed (default: the scenario's, else fresh).")
+    ] = None,
     rounds: Annotated[int | None, typer.Option(min=1, help="Override the deadline T.")] = None,
     set_: SetOption = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory (default: "
-                                             "runs/<scenario>-<time>).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Run directory (default: runs/<scenario>-<time>)."),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    batch: Annotated[int | None, typer.Option(min=1, help="Runs per batch (changes speed "
-                                              "and memory, never results).")] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(min=1, help="Runs per batch (changes speed and memory, never results)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Play the scenario's Monte Carlo runs, write a run directory, print a summary."""
@@ -165,28 +182,40 @@ def run(
     except OSError as exc:
         _err(f"{out}: cannot write the run directory: {exc.strerror or exc}")
         raise typer.Exit(2) from None
-    bar = tqdm(total=runs, unit="run", disable=quiet or None, file=sys.stderr,
-               desc=file.stem, dynamic_ncols=True)
+    bar = tqdm(
+        total=runs,
+        unit="run",
+        disable=quiet or None,
+        file=sys.stderr,
+        desc=file.stem,
+        dynamic_ncols=True,
+    )
     try:
-        outcome = simulate(s, runs, seed, batch=batch, workers=workers, on_batch=writer.add,
-                           progress=bar.update)
+        outcome = simulate(
+            s, runs, seed, batch=batch, workers=workers, on_batch=writer.add, progress=bar.update
+        )
     finally:
         bar.close()
     summary = writer.finish(outcome)
     typer.echo(summary)
-    typer.echo(f"\nwrote {out}/ (manifest.json, runs.csv, rounds.csv, blockers.csv, "
-               "strain.csv, settlements.csv, zones_at_means.txt)")
+    typer.echo(
+        f"\nwrote {out}/ (manifest.json, runs.csv, rounds.csv, blockers.csv, "
+        "strain.csv, settlements.csv, zones_at_means.txt)"
+    )
     if outcome.interrupted:
-        _err(f"interrupted: kept the {outcome.completed:,} runs that finished; the manifest "
-             "says status partial")
+        _err(
+            f"interrupted: kept the {outcome.completed:,} runs that finished; the manifest "
+            "says status partial"
+        )
         raise typer.Exit(130)
 
 
 @app.command()
 def zones(
     file: Annotated[Path, typer.Argument(help="The scenario file.")],
-    round_: Annotated[list[int] | None, typer.Option("--round", "-r", min=1,
-                                                     help="Only these rounds.")] = None,
+    round_: Annotated[
+        list[int] | None, typer.Option("--round", "-r", min=1, help="Only these rounds.")
+    ] = None,
     set_: SetOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV instead of the text table.")] = False,
 ) -> None:
@@ -213,15 +242,25 @@ def list_tactics(
 ) -> None:
     """The concession tactics a party can use (``tactic: {name: ...}``)."""
     from .tactics import REGISTRY
+
     if json_:
-        typer.echo(json.dumps({n: {"citation": t.citation, "doc": (t.__doc__ or "").strip(),
-                                   **t.metadata} for n, t in REGISTRY.items()}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    n: {"citation": t.citation, "doc": (t.__doc__ or "").strip(), **t.metadata}
+                    for n, t in REGISTRY.items()
+                },
+                indent=2,
+            )
+        )
         return
     for name, t in REGISTRY.items():
         doc = " ".join((t.__doc__ or "").split())
         typer.echo(f"{name:<11} {doc}")
-        typer.echo(f"{'':<11} family: {t.metadata['family']}; default beta "
-                   f"{t.default_beta:g}; source: {t.citation}")
+        typer.echo(
+            f"{'':<11} family: {t.metadata['family']}; default beta "
+            f"{t.default_beta:g}; source: {t.citation}"
+        )
 
 
 def main() -> None:

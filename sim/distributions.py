@@ -220,7 +220,11 @@ def _coerce_param(value: Any) -> Any:
                 raise PydanticCustomError(
                     "param_dist",
                     "unknown distribution '{name}' (expected one of: {names}){hint}",
-                    {"name": name, "names": ", ".join(DIST_NAMES), "hint": f"; {hint}" if hint else ""},
+                    {
+                        "name": name,
+                        "names": ", ".join(DIST_NAMES),
+                        "hint": f"; {hint}" if hint else "",
+                    },
                 )
         elif "value" not in value:
             raise PydanticCustomError(

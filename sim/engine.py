@@ -64,12 +64,20 @@ class Negotiation:
     >>> last = neg.run()             # the remaining rounds; the final report
     """
 
-    def __init__(self, scenario: Scenario, runs: int = 1, seed: int | None = None, *,
-                 first_run: int = 0, at_means: bool = False,
-                 compiled: Structure | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        runs: int = 1,
+        seed: int | None = None,
+        *,
+        first_run: int = 0,
+        at_means: bool = False,
+        compiled: Structure | None = None,
+    ) -> None:
         self.structure = compiled if compiled is not None else structure(scenario)
-        self.seed = None if at_means else normalise_seed(
-            seed if seed is not None else scenario.seed)
+        self.seed = (
+            None if at_means else normalise_seed(seed if seed is not None else scenario.seed)
+        )
         idx = np.arange(first_run, first_run + (1 if at_means else runs), dtype=np.int64)
         self.draws: Draws = draw_batch(self.structure, self.seed, idx)
         st, R = self.structure, len(idx)
@@ -112,16 +120,18 @@ class Negotiation:
         active = dr.occurs & (dr.start <= t) & (t <= dr.end)
         starting = dr.occurs & (dr.start == t)
         for k, (e, _, _) in enumerate(st.effects):
-            self.effect_value[:, k] = np.where(starting[:, e], dr.shift[:, k] * dr.magnitude[:, e],
-                                               self.effect_value[:, k])
+            self.effect_value[:, k] = np.where(
+                starting[:, e], dr.shift[:, k] * dr.magnitude[:, e], self.effect_value[:, k]
+            )
         shift = np.zeros((self.runs, st.P, st.I))
         for (a, b), ks in self._effect_stakes.items():
             shift[:, a, b] = canonical_sum(self.effect_value[:, ks], axis=1)
 
         # 2. Strain: the pressure reaching each node, g = M d, carried over with decay.
         on_node = st.target[None, :] == np.arange(st.N)[:, None]  # (N, E)
-        d = canonical_sum(np.where(active[:, None, :] & on_node[None], dr.magnitude[:, None, :],
-                                   0.0), axis=2)  # (R, N)
+        d = canonical_sum(
+            np.where(active[:, None, :] & on_node[None], dr.magnitude[:, None, :], 0.0), axis=2
+        )  # (R, N)
         g = canonical_sum(dr.propagation * d[:, None, :], axis=2)  # (R, N)
         self.strain = np.maximum(0.0, dr.decay * self.strain + g[:, : st.P])
 
@@ -136,8 +146,15 @@ class Negotiation:
         red = np.where(st.hard[None], base, np.clip(moved, lo, hi))
 
         # 4. Concession: each tactic decides for its parties across all runs at once.
-        ctx = RoundContext(t=t, T=st.T, strain=self.strain, beta=dr.beta, kappa=dr.kappa,
-                           previous=self.conceded, stakes=st.stakes)
+        ctx = RoundContext(
+            t=t,
+            T=st.T,
+            strain=self.strain,
+            beta=dr.beta,
+            kappa=dr.kappa,
+            previous=self.conceded,
+            stakes=st.stakes,
+        )
         proposed = np.zeros_like(self.conceded)
         for name, parties in st.tactic_groups:
             proposed[:, parties, :] = REGISTRY[name].concession(ctx, parties)
@@ -163,12 +180,25 @@ class Negotiation:
         core_done = (self.settled_round[:, st.core] > 0).all(axis=1)
         self.deal_round = np.where((self.deal_round == 0) & core_done, t, self.deal_round)
 
-        return RoundReport(t=t, structure=st, active=active, strain=self.strain.copy(),
-                           ideal=ideal, red_line=red, conceded=f.copy(), offer=y, a_lo=a_lo,
-                           a_hi=a_hi, zones=z, blockers=blockers, gaps=gaps,
-                           settled=self.settled_round > 0,
-                           settled_round=self.settled_round.copy(), value=self.value.copy(),
-                           deal_round=self.deal_round.copy())
+        return RoundReport(
+            t=t,
+            structure=st,
+            active=active,
+            strain=self.strain.copy(),
+            ideal=ideal,
+            red_line=red,
+            conceded=f.copy(),
+            offer=y,
+            a_lo=a_lo,
+            a_hi=a_hi,
+            zones=z,
+            blockers=blockers,
+            gaps=gaps,
+            settled=self.settled_round > 0,
+            settled_round=self.settled_round.copy(),
+            value=self.value.copy(),
+            deal_round=self.deal_round.copy(),
+        )
 
     def _settle(self, t: int, z: Zones, y: F64, ideal: F64, direction: F64) -> None:
         st, dr = self.structure, self.draws
@@ -185,8 +215,7 @@ class Negotiation:
                 zlo, zhi = z.lo[:, i], z.hi[:, i]
                 eps = st.eps[i]
                 d = direction[0, :, i]
-                toward = np.where(d[None] > 0, y[:, :, i] - zlo[:, None],
-                                  zhi[:, None] - y[:, :, i])
+                toward = np.where(d[None] > 0, y[:, :, i] - zlo[:, None], zhi[:, None] - y[:, :, i])
                 reached = ((toward >= -eps) | ~held[None]).all(axis=1)
                 can = ready & z.open[:, i] & reached
                 inside = np.clip(y[:, held, i], zlo[:, None], np.maximum(zlo, zhi)[:, None])
@@ -198,8 +227,16 @@ class Negotiation:
             self.value[:, i] = np.where(can, value, self.value[:, i])
             self.settled_round[:, i] = np.where(can, t, self.settled_round[:, i])
 
-    def _override(self, offers: Mapping[str, Mapping[str, float]], y: F64, f: F64, ideal: F64,
-                  red: F64, a_lo: F64, a_hi: F64) -> tuple[F64, F64]:
+    def _override(
+        self,
+        offers: Mapping[str, Mapping[str, float]],
+        y: F64,
+        f: F64,
+        ideal: F64,
+        red: F64,
+        a_lo: F64,
+        a_hi: F64,
+    ) -> tuple[F64, F64]:
         """Put a person's offers in place of a tactic's, clamped into the party's set."""
         st = self.structure
         y, f = y.copy(), f.copy()
@@ -211,8 +248,9 @@ class Negotiation:
                     raise ValueError(f"{party} has no stake in {issue}")
                 y[:, a, b] = np.clip(float(x), a_lo[:, a, b], a_hi[:, a, b])
                 span = red[:, a, b] - ideal[:, a, b]
-                share = np.where(span != 0, (y[:, a, b] - ideal[:, a, b]) /
-                                 np.where(span != 0, span, 1.0), 0.0)
+                share = np.where(
+                    span != 0, (y[:, a, b] - ideal[:, a, b]) / np.where(span != 0, span, 1.0), 0.0
+                )
                 f[:, a, b] = np.clip(share, 0.0, 1.0)
         return y, f
 

@@ -39,8 +39,7 @@ def read_fact_base(folder: Path) -> dict[str, Source]:
             elif m := _ITEM.match(line):
                 facts[int(m.group(1))] = m.group(2)
         if key is not None:
-            sources[key] = Source(key, meta.get("outlet", ""), meta.get("date", ""),
-                                  md.name, facts)
+            sources[key] = Source(key, meta.get("outlet", ""), meta.get("date", ""), md.name, facts)
     return sources
 
 

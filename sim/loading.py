@@ -118,29 +118,63 @@ def _resolve(path: FsPath, source: str, chain: tuple[FsPath, ...]) -> tuple[Raw,
     doc = read_yaml_file(path, source=source)
     raw = _from_document(doc)
     if raw.data is None:
-        raise ScenarioError([Problem("the file is empty", (), Position(source, 1, 1),
-                                     expected="a scenario mapping (title, rounds, issues, ...)")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "the file is empty",
+                    (),
+                    Position(source, 1, 1),
+                    expected="a scenario mapping (title, rounds, issues, ...)",
+                )
+            ]
+        )
     if not isinstance(raw.data, dict):
-        raise ScenarioError([Problem("a scenario file must be a mapping", (), raw.where(()),
-                                     expected="keys such as title, rounds, issues, parties")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "a scenario file must be a mapping",
+                    (),
+                    raw.where(()),
+                    expected="keys such as title, rounds, issues, parties",
+                )
+            ]
+        )
     parent = raw.data.pop("extends", None)
     if parent is None:
         return raw, [source]
     pos = raw.where(("extends",))
     if not isinstance(parent, str):
-        raise ScenarioError([Problem("extends names one scenario file", ("extends",), pos,
-                                     expected="a relative path, as base.yaml")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "extends names one scenario file",
+                    ("extends",),
+                    pos,
+                    expected="a relative path, as base.yaml",
+                )
+            ]
+        )
     target = (path.parent / parent).resolve()
     if target in chain or target == path.resolve():
-        raise ScenarioError([Problem(f"'{parent}' extends itself through a cycle", ("extends",),
-                                     pos)])
+        raise ScenarioError(
+            [Problem(f"'{parent}' extends itself through a cycle", ("extends",), pos)]
+        )
     if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError([Problem("too many levels of extends", ("extends",), pos,
-                                     expected=f"at most {MAX_EXTENDS_DEPTH}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "too many levels of extends",
+                    ("extends",),
+                    pos,
+                    expected=f"at most {MAX_EXTENDS_DEPTH}",
+                )
+            ]
+        )
     if not target.is_file():
         hint = did_you_mean(parent, [p.name for p in path.parent.glob("*.yaml")])
-        raise ScenarioError([Problem(f"cannot extend '{parent}': no such file", ("extends",),
-                                     pos, hint=hint)])
+        raise ScenarioError(
+            [Problem(f"cannot extend '{parent}': no such file", ("extends",), pos, hint=hint)]
+        )
     base_source = str(FsPath(source).parent / parent)
     base, files = _resolve(target, base_source, chain + (path.resolve(),))
     _merge(base, raw)
@@ -152,8 +186,16 @@ def _apply_override(raw: Raw, text: str) -> None:
     ``{dist: normal, mean: 1, sd: 0.2}``, or ``null`` to remove the field)."""
     where = Position(f"--set {text}", 1, 1)
     if "=" not in text:
-        raise ScenarioError([Problem("an override is path=value", (), where,
-                                     expected="for example parties.russia.capability=1.5")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "an override is path=value",
+                    (),
+                    where,
+                    expected="for example parties.russia.capability=1.5",
+                )
+            ]
+        )
     dotted_path, _, value_text = text.partition("=")
     parts: list[str | int] = []
     for seg in dotted_path.strip().split("."):
@@ -165,17 +207,26 @@ def _apply_override(raw: Raw, text: str) -> None:
     for k, seg in enumerate(parts[:-1]):
         here = tuple(parts[:k])
         ok = (isinstance(node, dict) and seg in node) or (
-            isinstance(node, list) and isinstance(seg, int) and seg < len(node))
+            isinstance(node, list) and isinstance(seg, int) and seg < len(node)
+        )
         if not ok:
             known = [str(x) for x in node] if isinstance(node, dict) else []
-            raise ScenarioError([Problem(
-                f"no field '{seg}' at {dotted(here) or 'the top level'}", tuple(parts[:k + 1]),
-                where, hint=did_you_mean(str(seg), known))])
+            raise ScenarioError(
+                [
+                    Problem(
+                        f"no field '{seg}' at {dotted(here) or 'the top level'}",
+                        tuple(parts[: k + 1]),
+                        where,
+                        hint=did_you_mean(str(seg), known),
+                    )
+                ]
+            )
         node = node[seg]
     last = parts[-1]
     if not isinstance(node, dict | list):
-        raise ScenarioError([Problem(f"{dotted(parts[:-1])} holds a value, not fields",
-                                     tuple(parts), where)])
+        raise ScenarioError(
+            [Problem(f"{dotted(parts[:-1])} holds a value, not fields", tuple(parts), where)]
+        )
     path = tuple(parts)
     _drop(raw, path)
     if isinstance(node, list):
@@ -199,10 +250,16 @@ def _apply_override(raw: Raw, text: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 _TYPE_WORDS = {
-    "float_type": "a number", "int_type": "a whole number", "string_type": "text",
-    "bool_type": "true or false", "dict_type": "a mapping", "list_type": "a list",
-    "date_type": "a date (YYYY-MM-DD)", "int_from_float": "a whole number",
-    "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "date_type": "a date (YYYY-MM-DD)",
+    "int_from_float": "a whole number",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
 }
 
 
@@ -276,17 +333,27 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
             origin = typing.get_origin(ann)
             if origin in (dict, list) and rest:
                 seg2 = rest.pop(0)
-                node = (node.get(seg2) if isinstance(node, dict) else
-                        node[seg2] if isinstance(node, list) and isinstance(seg2, int)
-                        and seg2 < len(node) else None)
+                node = (
+                    node.get(seg2)
+                    if isinstance(node, dict)
+                    else node[seg2]
+                    if isinstance(node, list) and isinstance(seg2, int) and seg2 < len(node)
+                    else None
+                )
                 ann = typing.get_args(ann)[-1]
                 continue
             break
         if _is_param(ann):
             if isinstance(node, dict) and node.get("dist") in DIST_NAMES:
                 from . import distributions as d
-                cls = {"normal": d.Normal, "uniform": d.Uniform, "triangular": d.Triangular,
-                       "beta": d.Beta, "choice": d.Choice}[node["dist"]]
+
+                cls = {
+                    "normal": d.Normal,
+                    "uniform": d.Uniform,
+                    "triangular": d.Triangular,
+                    "beta": d.Beta,
+                    "choice": d.Choice,
+                }[node["dist"]]
             else:
                 cls = Fixed
         else:
@@ -329,36 +396,52 @@ def _translate(err: Any, raw: Raw) -> Problem:
         hint = did_you_mean(field_name, names)
         if parent is Fixed and field_name in ("mean", "sd", "low", "high", "mode", "values"):
             hint = "a distribution needs 'dist:' (normal, uniform, triangular, beta or choice)"
-        return Problem(f"unknown field '{field_name}'", clean, raw.where(clean, key=True),
-                       expected=f"one of: {', '.join(names)}" if names else None, hint=hint)
+        return Problem(
+            f"unknown field '{field_name}'",
+            clean,
+            raw.where(clean, key=True),
+            expected=f"one of: {', '.join(names)}" if names else None,
+            hint=hint,
+        )
     if kind == "missing":
         return Problem(f"missing required field '{clean[-1]}'", clean, raw.where(clean[:-1]))
     pos = raw.where(clean, key="[key]" in path)
     if "[key]" in path:
-        return Problem(f"'{clean[-1]}' is not a valid id", clean, pos, expected=ID_EXPECTED,
-                       hint=_id_hint(clean[-1]))
+        return Problem(
+            f"'{clean[-1]}' is not a valid id",
+            clean,
+            pos,
+            expected=ID_EXPECTED,
+            hint=_id_hint(clean[-1]),
+        )
     if kind in _TYPE_WORDS:
         hint = None
         if isinstance(value, str) and _numeric(value) and kind in ("float_type", "int_type"):
             hint = "remove the quotes to give a number"
         if isinstance(value, bool) and kind == "string_type":
             hint = f"quote it ('{str(value).lower()}') if you meant text"
-        return Problem(f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}", clean, pos,
-                       hint=hint)
+        return Problem(
+            f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}", clean, pos, hint=hint
+        )
     if kind == "finite_number":
         return Problem("not a finite number", clean, pos, expected="a finite number")
     if kind == "string_pattern_mismatch":
         pattern = str(err.get("ctx", {}).get("pattern", ""))
         if "#" in pattern:
-            return Problem(f"'{value}' is not a fact id", clean, pos,
-                           expected="<source key>#<fact number>, as stratfor_2026-02#7")
-        return Problem(f"'{value}' is not a valid id", clean, pos, expected=ID_EXPECTED,
-                       hint=_id_hint(value))
+            return Problem(
+                f"'{value}' is not a fact id",
+                clean,
+                pos,
+                expected="<source key>#<fact number>, as stratfor_2026-02#7",
+            )
+        return Problem(
+            f"'{value}' is not a valid id", clean, pos, expected=ID_EXPECTED, hint=_id_hint(value)
+        )
     if kind == "literal_error":
         return Problem(err["msg"], clean, pos)
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     return Problem(msg[0].lower() + msg[1:] if msg else kind, clean, pos)
 
 
@@ -417,6 +500,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     def key(p: Problem) -> tuple[str, int, int]:
         pos = p.position
         return (pos.file, pos.line, pos.column) if pos else ("", 0, 0)
+
     return sorted(problems, key=key)
 
 
@@ -424,8 +508,9 @@ _COLLECTIONS = ("issues", "parties", "actors", "pressures", "leverage")
 
 
 def _dropped_ids(exc: ValidationError) -> set[str]:
-    return {str(e["loc"][1]) for e in exc.errors()
-            if len(e["loc"]) >= 2 and e["loc"][0] in _COLLECTIONS}
+    return {
+        str(e["loc"][1]) for e in exc.errors() if len(e["loc"]) >= 2 and e["loc"][0] in _COLLECTIONS
+    }
 
 
 def _partial(raw: Raw, exc: ValidationError) -> Scenario | None:
@@ -444,30 +529,49 @@ def _partial(raw: Raw, exc: ValidationError) -> Scenario | None:
         return None
 
 
-def _check_facts(s: Scenario, raw: Raw, base_dir: FsPath | None
-                 ) -> tuple[list[Problem], dict[str, str]]:
+def _check_facts(
+    s: Scenario, raw: Raw, base_dir: FsPath | None
+) -> tuple[list[Problem], dict[str, str]]:
     cited = list(cited_facts(s))
     if not cited:
         return [], {}
     if s.fact_base is None or base_dir is None:
         p = cited[0][0]
-        return [Problem("this scenario cites facts but names no fact base", p, raw.where(p),
-                        hint="add 'fact_base: ../seeds' (relative to the scenario file)")], {}
+        return [
+            Problem(
+                "this scenario cites facts but names no fact base",
+                p,
+                raw.where(p),
+                hint="add 'fact_base: ../seeds' (relative to the scenario file)",
+            )
+        ], {}
     folder = base_dir / s.fact_base
     if not folder.is_dir():
-        return [Problem(f"fact base folder '{s.fact_base}' not found", ("fact_base",),
-                        raw.where(("fact_base",)))], {}
+        return [
+            Problem(
+                f"fact base folder '{s.fact_base}' not found",
+                ("fact_base",),
+                raw.where(("fact_base",)),
+            )
+        ], {}
     facts = fact_ids(read_fact_base(folder))
     out = []
     for path, fid in cited:
         if fid not in facts:
-            out.append(Problem(f"cites '{fid}', which is not in the fact base", path,
-                               raw.where(path), hint=did_you_mean(fid, facts)))
+            out.append(
+                Problem(
+                    f"cites '{fid}', which is not in the fact base",
+                    path,
+                    raw.where(path),
+                    hint=did_you_mean(fid, facts),
+                )
+            )
     return out, facts
 
 
 def cited_facts(s: Scenario) -> Iterable[tuple[Path, str]]:
     """Every (path, fact id) cited anywhere in the scenario."""
+
     def walk(obj: Any, path: Path) -> Iterable[tuple[Path, str]]:
         if isinstance(obj, BaseModel):
             for name in type(obj).model_fields:
@@ -483,6 +587,7 @@ def cited_facts(s: Scenario) -> Iterable[tuple[Path, str]]:
         elif isinstance(obj, list):
             for k, v in enumerate(obj):
                 yield from walk(v, path + (k,))
+
     return walk(s, ())
 
 
@@ -498,25 +603,48 @@ def load_scenario(path: str | FsPath, overrides: Sequence[str] = ()) -> Loaded:
     for text in overrides:
         _apply_override(raw, text)
     scenario, warnings, facts = _validate(raw, fs.parent)
-    return Loaded(scenario, str(path), tuple(files), tuple(overrides),
-                  scenario_sha256(scenario), tuple(warnings), facts)
+    return Loaded(
+        scenario,
+        str(path),
+        tuple(files),
+        tuple(overrides),
+        scenario_sha256(scenario),
+        tuple(warnings),
+        facts,
+    )
 
 
-def load_scenario_text(text: str, source: str = "<scenario>", overrides: Sequence[str] = (),
-                       base_dir: str | FsPath | None = None) -> Loaded:
+def load_scenario_text(
+    text: str,
+    source: str = "<scenario>",
+    overrides: Sequence[str] = (),
+    base_dir: str | FsPath | None = None,
+) -> Loaded:
     """The same, from a string (notebooks and tests); ``extends:`` is not available here."""
     doc = read_yaml_text(text, source)
     raw = _from_document(doc)
     if not isinstance(raw.data, dict):
         raise ScenarioError([Problem("a scenario must be a mapping", (), raw.where(()))])
     if "extends" in raw.data:
-        raise ScenarioError([Problem("extends needs a file; use load_scenario", ("extends",),
-                                     raw.where(("extends",)))])
+        raise ScenarioError(
+            [
+                Problem(
+                    "extends needs a file; use load_scenario", ("extends",), raw.where(("extends",))
+                )
+            ]
+        )
     for o in overrides:
         _apply_override(raw, o)
     scenario, warnings, facts = _validate(raw, FsPath(base_dir) if base_dir else None)
-    return Loaded(scenario, None, (source,), tuple(overrides), scenario_sha256(scenario),
-                  tuple(warnings), facts)
+    return Loaded(
+        scenario,
+        None,
+        (source,),
+        tuple(overrides),
+        scenario_sha256(scenario),
+        tuple(warnings),
+        facts,
+    )
 
 
 def scenario_data(s: Scenario) -> dict[str, Any]:
@@ -532,8 +660,11 @@ def dump_scenario(s: Scenario) -> str:
 
 def scenario_sha256(s: Scenario) -> str:
     """A hash of the resolved scenario's content (after extends and overrides)."""
-    text = json.dumps(s.model_dump(mode="json", exclude_none=True, by_alias=True),
-                      sort_keys=True, separators=(",", ":"))
+    text = json.dumps(
+        s.model_dump(mode="json", exclude_none=True, by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -541,5 +672,14 @@ def file_sha256(path: str | FsPath) -> str:
     return hashlib.sha256(FsPath(path).read_bytes()).hexdigest()
 
 
-__all__ = ["Cited", "Choice", "Loaded", "dump_scenario", "file_sha256", "load_scenario",
-           "load_scenario_text", "scenario_data", "scenario_sha256"]
+__all__ = [
+    "Cited",
+    "Choice",
+    "Loaded",
+    "dump_scenario",
+    "file_sha256",
+    "load_scenario",
+    "load_scenario_text",
+    "scenario_data",
+    "scenario_sha256",
+]

@@ -80,9 +80,16 @@ def _chunks(runs: int, batch: int) -> list[tuple[int, int]]:
     return [(a, min(batch, runs - a)) for a in range(0, runs, batch)]
 
 
-def simulate(scenario: Scenario, runs: int, seed: int | None = None, *, batch: int | None = None,
-             workers: int = 1, on_batch: Callable[[Records], None] | None = None,
-             progress: Callable[[int], None] | None = None) -> Outcome:
+def simulate(
+    scenario: Scenario,
+    runs: int,
+    seed: int | None = None,
+    *,
+    batch: int | None = None,
+    workers: int = 1,
+    on_batch: Callable[[Records], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
     """Play ``runs`` runs; ``on_batch`` receives each batch's records in run order.
 
     Ctrl-C stops after the batches that finished: the outcome is then marked interrupted and
@@ -98,8 +105,9 @@ def simulate(scenario: Scenario, runs: int, seed: int | None = None, *, batch: i
     pool: cf.ProcessPoolExecutor | None = None
     chunks = _chunks(runs, size)
     if workers > 1:
-        pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                      initargs=(scenario,))
+        pool = cf.ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(scenario,)
+        )
         results = pool.map(_worker_batch, [(seed, a, n) for a, n in chunks])
     else:
         results = (play_batch(st, seed, a, n) for a, n in chunks)

@@ -41,7 +41,7 @@ def normalise_seed(seed: int | None) -> int:
 def field_key(seed: int, path: str) -> tuple[int, int]:
     """Two 64-bit words keying the stream of one field under one seed."""
     digest = hashlib.sha256(path.encode()).digest()
-    spawn = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+    spawn = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
     words = np.random.SeedSequence(seed, spawn_key=spawn).generate_state(2, np.uint64)
     return int(words[0]), int(words[1])
 

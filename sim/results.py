@@ -2,8 +2,10 @@
 
 Aggregates are integer counts and fixed-bin histograms, so merging batches (in any grouping,
 from any worker) gives the same numbers to the bit: the batch size and the worker count never
-change an output. Quantiles are read off the histograms (1,000 bins on each issue's scale;
-levels on an ordinal issue), which bounds their resolution at 0.1% of the scale.
+change an output. Quantiles are read off the histograms (settlement values in 1,000 bins of
+each issue's scale, zone bounds in 100, gaps in 20, strain in log-spaced bins). Each bin also keeps the smallest and largest value that fell
+in it (minimum and maximum are exact and order-free too), and a quantile is interpolated
+between those, so a value that every run shares comes out exactly.
 """
 
 from __future__ import annotations
@@ -20,24 +22,61 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-SCALE_BINS = 1000
-GAP_BINS = 100
+SCALE_BINS = 1000  # settlement values
+ZONE_BINS = 100  # zone bounds, per round
+GAP_BINS = 20
 # Strain has no natural scale: log-spaced bins over 12 decades, bin 0 for (near) zero.
-STRAIN_EDGES = np.concatenate([[0.0], np.logspace(-6, 6, 481)])
+STRAIN_EDGES = np.concatenate([[0.0], np.logspace(-6, 6, 121)])
 
 
-def _bins(st: Structure) -> I64:
-    return np.where(st.ordinal, (st.hi - st.lo).astype(np.int64) + 1, SCALE_BINS)
+@dataclass
+class Hist:
+    """Fixed-bin counts over a leading shape, with each bin's smallest and largest value."""
+
+    counts: I64
+    vmin: F64
+    vmax: F64
+
+    @classmethod
+    def zeros(cls, shape: tuple[int, ...]) -> Hist:
+        return cls(np.zeros(shape, np.int64), np.full(shape, np.inf), np.full(shape, -np.inf))
+
+    def add(self, flat_index: I64, values: F64) -> None:
+        """Count ``values`` into bins given as indices into the flattened histogram."""
+        n = self.counts.size
+        self.counts += np.bincount(flat_index, minlength=n).reshape(self.counts.shape)
+        np.minimum.at(self.vmin.reshape(-1), flat_index, values)
+        np.maximum.at(self.vmax.reshape(-1), flat_index, values)
+
+    def merge(self, other: Hist) -> None:
+        self.counts += other.counts
+        np.minimum(self.vmin, other.vmin, out=self.vmin)
+        np.maximum(self.vmax, other.vmax, out=self.vmax)
+
+    def quantiles(self, index: tuple[int, ...], qs: tuple[float, ...] = QUANTILES
+                  ) -> list[float]:
+        """Quantiles of the histogram at ``index`` (NaN when it is empty)."""
+        counts, lo, hi = self.counts[index], self.vmin[index], self.vmax[index]
+        total = int(counts.sum())
+        if total == 0:
+            return [float("nan")] * len(qs)
+        cum = np.cumsum(counts)
+        out = []
+        for q in qs:
+            target = q * total
+            k = min(int(np.searchsorted(cum, target, side="left")), len(counts) - 1)
+            while counts[k] == 0:  # q = 0 lands before the first filled bin
+                k += 1
+            before = cum[k - 1] if k > 0 else 0
+            frac = min(max((target - before) / counts[k], 0.0), 1.0)
+            out.append(float(lo[k] + frac * (hi[k] - lo[k])))
+        return out
 
 
 def _scale_index(st: Structure, x: F64, nbins: int) -> I64:
-    """(R, I) values -> flat histogram indices issue * nbins + bin."""
-    width = st.hi - st.lo
-    levels = _bins(st)
-    frac = (x - st.lo) / width
-    b = np.floor(frac * levels).astype(np.int64)
-    b = np.where(st.ordinal, np.rint(x - st.lo).astype(np.int64), b)
-    b = np.clip(b, 0, levels - 1)
+    """(R, I) values on each issue's scale -> flat indices ``issue * nbins + bin``."""
+    frac = (x - st.lo) / (st.hi - st.lo)
+    b = np.clip(np.floor(frac * nbins).astype(np.int64), 0, nbins - 1)
     return b + np.arange(st.I) * nbins  # type: ignore[no-any-return]
 
 
@@ -49,15 +88,15 @@ class Aggregate:
     P: int
     I: int  # noqa: E741
     runs: int = 0
-    open: I64 = field(init=False)
-    settled: I64 = field(init=False)
-    deal: I64 = field(init=False)
-    blockers: I64 = field(init=False)
-    zone_lo: I64 = field(init=False)
-    zone_hi: I64 = field(init=False)
-    value: I64 = field(init=False)
-    strain: I64 = field(init=False)
-    gap: I64 = field(init=False)
+    open: I64 = field(init=False)  # (T, I) runs with the zone open
+    settled: I64 = field(init=False)  # (T, I) runs with the issue settled by t
+    deal: I64 = field(init=False)  # (T,) runs with a deal by t
+    blockers: I64 = field(init=False)  # (T, P, I) runs in which p blocks i
+    zone_lo: Hist = field(init=False)  # (T, I, ZONE_BINS) of open zones
+    zone_hi: Hist = field(init=False)
+    value: Hist = field(init=False)  # (I, SCALE_BINS) settlement values at the deadline
+    strain: Hist = field(init=False)  # (T, P, STRAIN_BINS)
+    gap: Hist = field(init=False)  # (T, P, I, GAP_BINS)
 
     def __post_init__(self) -> None:
         T, P, I = self.T, self.P, self.I
@@ -65,11 +104,11 @@ class Aggregate:
         self.settled = np.zeros((T, I), np.int64)
         self.deal = np.zeros(T, np.int64)
         self.blockers = np.zeros((T, P, I), np.int64)
-        self.zone_lo = np.zeros((T, I, SCALE_BINS), np.int64)
-        self.zone_hi = np.zeros((T, I, SCALE_BINS), np.int64)
-        self.value = np.zeros((I, SCALE_BINS), np.int64)
-        self.strain = np.zeros((T, P, len(STRAIN_EDGES)), np.int64)
-        self.gap = np.zeros((T, P, I, GAP_BINS), np.int64)
+        self.zone_lo = Hist.zeros((T, I, ZONE_BINS))
+        self.zone_hi = Hist.zeros((T, I, ZONE_BINS))
+        self.value = Hist.zeros((I, SCALE_BINS))
+        self.strain = Hist.zeros((T, P, len(STRAIN_EDGES)))
+        self.gap = Hist.zeros((T, P, I, GAP_BINS))
 
     @classmethod
     def for_structure(cls, st: Structure) -> Aggregate:
@@ -78,74 +117,38 @@ class Aggregate:
     def add_round(self, r: RoundReport) -> None:
         """Count one round of a batch."""
         st, k = r.structure, r.t - 1
-        n = SCALE_BINS
         self.open[k] += r.zones.open.sum(axis=0)
         self.settled[k] += r.settled.sum(axis=0)
         self.deal[k] += int(r.deal.sum())
         self.blockers[k] += r.blockers.sum(axis=0)
         is_open = r.zones.open
-        lo_idx = _scale_index(st, r.zones.lo, n)[is_open]
-        hi_idx = _scale_index(st, np.maximum(r.zones.lo, r.zones.hi), n)[is_open]
-        self.zone_lo[k] += np.bincount(lo_idx, minlength=st.I * n).reshape(st.I, n)
-        self.zone_hi[k] += np.bincount(hi_idx, minlength=st.I * n).reshape(st.I, n)
-        s_idx = np.searchsorted(STRAIN_EDGES, r.strain, side="right") - 1
-        s_flat = (s_idx + np.arange(st.P) * len(STRAIN_EDGES)).ravel()
-        self.strain[k] += np.bincount(s_flat, minlength=st.P * len(STRAIN_EDGES)).reshape(
-            st.P, len(STRAIN_EDGES))
+        zone_hi = np.maximum(r.zones.lo, r.zones.hi)
+        _add(self.zone_lo, k, _scale_index(st, r.zones.lo, ZONE_BINS)[is_open],
+             r.zones.lo[is_open])
+        _add(self.zone_hi, k, _scale_index(st, zone_hi, ZONE_BINS)[is_open], zone_hi[is_open])
+        nb = len(STRAIN_EDGES)
+        s_idx = np.clip(np.searchsorted(STRAIN_EDGES, r.strain, side="right") - 1, 0, nb - 1)
+        _add(self.strain, k, (s_idx + np.arange(st.P) * nb).ravel(), r.strain.ravel())
         frac = r.gaps / (st.hi - st.lo)[None, None]
         g_idx = np.clip(np.floor(frac * GAP_BINS).astype(np.int64), 0, GAP_BINS - 1)
-        g_flat = (g_idx + np.arange(st.P * st.I).reshape(st.P, st.I) * GAP_BINS)[
-            np.broadcast_to(st.stakes[None], g_idx.shape)]
-        self.gap[k] += np.bincount(g_flat, minlength=st.P * st.I * GAP_BINS).reshape(
-            st.P, st.I, GAP_BINS)
+        g_idx = g_idx + np.arange(st.P * st.I).reshape(st.P, st.I) * GAP_BINS
+        held = np.broadcast_to(st.stakes[None], g_idx.shape)
+        _add(self.gap, k, g_idx[held], r.gaps[held])
         if r.t == st.T:
             self.runs += r.settled.shape[0]
             done = r.settled
-            v_idx = _scale_index(st, np.where(done, r.value, st.lo), n)[done]
-            self.value += np.bincount(v_idx, minlength=st.I * n).reshape(st.I, n)
+            self.value.add(_scale_index(st, np.where(done, r.value, st.lo), SCALE_BINS)[done],
+                           r.value[done])
 
     def merge(self, other: Aggregate) -> None:
-        """Add another batch's counts (integer sums: exact and order-free)."""
-        for name in ("open", "settled", "deal", "blockers", "zone_lo", "zone_hi", "value",
-                     "strain", "gap"):
+        """Add another batch's counts (integer sums, minima, maxima: exact and order-free)."""
+        for name in ("open", "settled", "deal", "blockers"):
             getattr(self, name).__iadd__(getattr(other, name))
+        for name in ("zone_lo", "zone_hi", "value", "strain", "gap"):
+            getattr(self, name).merge(getattr(other, name))
         self.runs += other.runs
 
 
-def hist_quantiles(counts: I64, lo: float, hi: float, qs: tuple[float, ...] = QUANTILES,
-                   ordinal: bool = False) -> list[float]:
-    """Quantiles read off a fixed-bin histogram over [lo, hi] (NaN when it is empty)."""
-    total = int(counts.sum())
-    if total == 0:
-        return [float("nan")] * len(qs)
-    cum = np.cumsum(counts)
-    out = []
-    nb = len(counts)
-    for q in qs:
-        target = q * total
-        k = int(np.searchsorted(cum, target, side="left"))
-        k = min(k, nb - 1)
-        if ordinal:
-            out.append(lo + k)
-            continue
-        before = cum[k - 1] if k > 0 else 0
-        frac = (target - before) / counts[k] if counts[k] else 0.0
-        out.append(lo + (hi - lo) * (k + frac) / nb)
-    return out
-
-
-def strain_quantiles(counts: I64, qs: tuple[float, ...] = QUANTILES) -> list[float]:
-    """Quantiles of strain from its log-binned histogram (bin 0 counts as 0)."""
-    total = int(counts.sum())
-    cum = np.cumsum(counts)
-    out = []
-    for q in qs:
-        k = int(np.searchsorted(cum, q * total, side="left"))
-        if k == 0 or k >= len(STRAIN_EDGES) - 1:
-            out.append(0.0 if k == 0 else float(STRAIN_EDGES[-1]))
-            continue
-        before = cum[k - 1]
-        frac = (q * total - before) / counts[k] if counts[k] else 0.0
-        a, b = np.log(STRAIN_EDGES[k]), np.log(STRAIN_EDGES[k + 1])
-        out.append(float(np.exp(a + frac * (b - a))))
-    return out
+def _add(h: Hist, k: int, flat: I64, values: F64) -> None:
+    """Count into round ``k`` of a per-round histogram."""
+    h.add(flat + k * (h.counts.size // h.counts.shape[0]), values)

@@ -24,9 +24,22 @@ from . import __version__
 from .arrays import structure
 from .loading import Loaded, file_sha256
 from .montecarlo import Outcome, Records
-from .report import (BLOCKER_COLUMNS, ROUND_COLUMNS, SETTLEMENT_COLUMNS, STRAIN_COLUMNS,
-                     ZONE_COLUMNS, Row, blocker_rows, fmt, format_zone_table, round_rows,
-                     settlement_rows, strain_rows, summary_text, zone_table)
+from .report import (
+    BLOCKER_COLUMNS,
+    ROUND_COLUMNS,
+    SETTLEMENT_COLUMNS,
+    STRAIN_COLUMNS,
+    ZONE_COLUMNS,
+    Row,
+    blocker_rows,
+    fmt,
+    format_zone_table,
+    round_rows,
+    settlement_rows,
+    strain_rows,
+    summary_text,
+    zone_table,
+)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -57,16 +70,16 @@ def csv_text(rows: Iterable[Row], columns: Sequence[str], header: Sequence[str] 
 class RunWriter:
     """Streams per-run records to ``runs.csv`` and writes the rest when the run ends."""
 
-    def __init__(self, out: Path, loaded: Loaded, seed: int, runs: int, workers: int,
-                 batch: int | None) -> None:
+    def __init__(
+        self, out: Path, loaded: Loaded, seed: int, runs: int, workers: int, batch: int | None
+    ) -> None:
         self.out = out
         self.loaded = loaded
         self.s = loaded.scenario
         self.seed = seed
         self.started = dt.datetime.now(dt.UTC)
         out.mkdir(parents=True, exist_ok=True)
-        self.header = [f"negsim {__version__}", f"scenario_sha256 {loaded.sha256}",
-                       f"seed {seed}"]
+        self.header = [f"negsim {__version__}", f"scenario_sha256 {loaded.sha256}", f"seed {seed}"]
         self.meta: dict[str, Any] = {"runs": runs, "workers": workers, "batch": batch}
         self.part = out / "runs.csv.part"
         self._file: IO[str] = open(self.part, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -81,8 +94,11 @@ class RunWriter:
 
     def add(self, rec: Records) -> None:
         """Append one batch's rows (vectorised formatting; no loop over runs in Python)."""
-        parts = [rec.runs.astype(str), np.full(len(rec.runs), str(self.seed)),
-                 np.where(rec.deal_round > 0, rec.deal_round.astype(str), "")]
+        parts = [
+            rec.runs.astype(str),
+            np.full(len(rec.runs), str(self.seed)),
+            np.where(rec.deal_round > 0, rec.deal_round.astype(str), ""),
+        ]
         for b in self._cols:
             done = rec.settled_round[:, b] > 0
             parts.append(np.where(done, rec.settled_round[:, b].astype(str), ""))
@@ -100,14 +116,17 @@ class RunWriter:
         s, agg = self.s, outcome.aggregate
         h = self.header + [f"runs {outcome.completed}"]
         write_atomic(self.out / "rounds.csv", csv_text(round_rows(s, agg), ROUND_COLUMNS, h))
-        write_atomic(self.out / "blockers.csv",
-                     csv_text(blocker_rows(s, agg), BLOCKER_COLUMNS, h))
+        write_atomic(self.out / "blockers.csv", csv_text(blocker_rows(s, agg), BLOCKER_COLUMNS, h))
         write_atomic(self.out / "strain.csv", csv_text(strain_rows(s, agg), STRAIN_COLUMNS, h))
-        write_atomic(self.out / "settlements.csv",
-                     csv_text(settlement_rows(s, agg), SETTLEMENT_COLUMNS, h))
+        write_atomic(
+            self.out / "settlements.csv", csv_text(settlement_rows(s, agg), SETTLEMENT_COLUMNS, h)
+        )
         table = zone_table(s)
-        zh = [f"negsim {__version__}", f"scenario_sha256 {self.loaded.sha256}",
-              "the scenario at its means"]
+        zh = [
+            f"negsim {__version__}",
+            f"scenario_sha256 {self.loaded.sha256}",
+            "the scenario at its means",
+        ]
         write_atomic(self.out / "zones_at_means.csv", csv_text(table, ZONE_COLUMNS, zh))
         write_atomic(self.out / "zones_at_means.txt", format_zone_table(s, table) + "\n")
         summary = summary_text(s, agg, outcome.seed, partial=outcome.interrupted)
@@ -115,10 +134,13 @@ class RunWriter:
         manifest = {
             "negsim_version": __version__,
             "status": "partial" if outcome.interrupted else "complete",
-            "scenario": {"path": self.loaded.path, "files": list(self.loaded.files),
-                         "title": s.title, "sha256": self.loaded.sha256,
-                         "file_sha256": (file_sha256(self.loaded.path)
-                                         if self.loaded.path else None)},
+            "scenario": {
+                "path": self.loaded.path,
+                "files": list(self.loaded.files),
+                "title": s.title,
+                "sha256": self.loaded.sha256,
+                "file_sha256": (file_sha256(self.loaded.path) if self.loaded.path else None),
+            },
             "overrides": list(self.loaded.overrides),
             "seed": outcome.seed,
             "runs_requested": outcome.requested,
@@ -129,9 +151,16 @@ class RunWriter:
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
             "numpy": np.__version__,
-            "files": ["runs.csv", "rounds.csv", "blockers.csv", "strain.csv",
-                      "settlements.csv", "zones_at_means.csv", "zones_at_means.txt",
-                      "summary.txt"],
+            "files": [
+                "runs.csv",
+                "rounds.csv",
+                "blockers.csv",
+                "strain.csv",
+                "settlements.csv",
+                "zones_at_means.csv",
+                "zones_at_means.txt",
+                "summary.txt",
+            ],
         }
         write_atomic(self.out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
         return summary

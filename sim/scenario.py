@@ -91,8 +91,9 @@ def stake_direction(stake: Stake) -> int:
 _POSITIVE = "strictly positive"
 
 
-def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
-                   dropped: Iterable[str] = ()) -> list[Problem]:
+def check_scenario(
+    s: Scenario, tactic_names: Iterable[str] = (), dropped: Iterable[str] = ()
+) -> list[Problem]:
     """Every semantic problem of the scenario (errors and warnings), each with its path.
 
     ``dropped``: ids of entities that failed type validation and were left out; references
@@ -110,8 +111,12 @@ def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
     def unknown(path: Path, kind: str, name: str, known: list[str]) -> None:
         if name in gone:
             return
-        err(path, f"unknown {kind} '{name}'", f"one of: {', '.join(known)}" if known else None,
-            did_you_mean(name, known))
+        err(
+            path,
+            f"unknown {kind} '{name}'",
+            f"one of: {', '.join(known)}" if known else None,
+            did_you_mean(name, known),
+        )
 
     if len(s.parties) < 2 and not gone:
         err(("parties",), "a negotiation needs at least two parties")
@@ -134,20 +139,35 @@ def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
                 req.add_edge(j, i)
         for x in issue.points:
             if not issue.lo <= x <= issue.hi:
-                err(("issues", i, "points"), f"named point {x:g} lies off the scale",
-                    f"a value in [{issue.lo:g}, {issue.hi:g}]")
+                err(
+                    ("issues", i, "points"),
+                    f"named point {x:g} lies off the scale",
+                    f"a value in [{issue.lo:g}, {issue.hi:g}]",
+                )
         if max(abs(issue.lo), abs(issue.hi)) > 1e6 * issue.width:
-            out.append(Problem("the scale lies more than 10^6 widths from zero; rounding then "
-                               "exceeds the comparison tolerance", ("issues", i, "scale"),
-                               hint="shift the scale toward zero", severity="warning"))
+            out.append(
+                Problem(
+                    "the scale lies more than 10^6 widths from zero; rounding then "
+                    "exceeds the comparison tolerance",
+                    ("issues", i, "scale"),
+                    hint="shift the scale toward zero",
+                    severity="warning",
+                )
+            )
         if not s.stakeholders(i) and not gone:
-            err(("issues", i), f"issue '{i}' has no stakeholder",
-                hint="give at least one party a stake in it, or remove it")
+            err(
+                ("issues", i),
+                f"issue '{i}' has no stakeholder",
+                hint="give at least one party a stake in it, or remove it",
+            )
     if not nx.is_directed_acyclic_graph(req):
         cycle = nx.find_cycle(req)
         names = " -> ".join([cycle[0][0]] + [b for _, b in cycle])
-        err(("issues", cycle[-1][1], "requires"), f"the requires graph has a cycle: {names}",
-            "issues that settle in an order")
+        err(
+            ("issues", cycle[-1][1], "requires"),
+            f"the requires graph has a cycle: {names}",
+            "issues that settle in an order",
+        )
 
     # Parties: capability, decay, tactic, stakes.
     for p, party in s.parties.items():
@@ -175,13 +195,20 @@ def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
             unknown(path, "party or actor", b, nodes)
         lo, hi = w.support()
         if lo < -1 or hi > 1:
-            err(path, "a leverage weight must lie in [-1, 1]",
-                "a number or a bounded distribution within [-1, 1]")
+            err(
+                path,
+                "a leverage weight must lie in [-1, 1]",
+                "a number or a bounded distribution within [-1, 1]",
+            )
     radius = leverage_radius(s)
     if radius is not None and radius >= 1:
-        err(("leverage",), f"pressure propagation diverges: the spectral radius of |W| at its "
-            f"largest weights is {radius:.3g}", "a radius below 1",
-            "lower some weights, or break a cycle of strong edges")
+        err(
+            ("leverage",),
+            f"pressure propagation diverges: the spectral radius of |W| at its "
+            f"largest weights is {radius:.3g}",
+            "a radius below 1",
+            "lower some weights, or break a cycle of strong edges",
+        )
 
     # Pressures: target, rounds, probability, effects.
     graph = leverage_graph(s)
@@ -190,17 +217,28 @@ def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
         if pr.target not in nodes:
             unknown(base + ("target",), "party or actor", pr.target, nodes)
         elif not any(q in s.parties for q in nx.descendants(graph, pr.target) | {pr.target}):
-            out.append(Problem(f"the target '{pr.target}' reaches no party through the leverage "
-                               "graph, so this pressure strains nobody", base + ("target",),
-                               hint=f"add a leverage edge from '{pr.target}' to a party",
-                               severity="warning"))
+            out.append(
+                Problem(
+                    f"the target '{pr.target}' reaches no party through the leverage "
+                    "graph, so this pressure strains nobody",
+                    base + ("target",),
+                    hint=f"add a leverage edge from '{pr.target}' to a party",
+                    severity="warning",
+                )
+            )
         _round_in_range(out, base + ("start",), pr.start, s.rounds)
         if pr.end is not None:
             _round_in_range(out, base + ("end",), pr.end, s.rounds)
-            if isinstance(pr.end, Fixed) and isinstance(pr.start, Fixed) \
-                    and pr.end.value < pr.start.value:
-                err(base + ("end",), f"end round {pr.end.value:g} is before the start round "
-                    f"{pr.start.value:g}", "end >= start")
+            if (
+                isinstance(pr.end, Fixed)
+                and isinstance(pr.start, Fixed)
+                and pr.end.value < pr.start.value
+            ):
+                err(
+                    base + ("end",),
+                    f"end round {pr.end.value:g} is before the start round {pr.start.value:g}",
+                    "end >= start",
+                )
         _in_unit(out, base + ("probability",), pr.probability)
         for k, eff in enumerate(pr.effects):
             path = base + ("effects", k)
@@ -209,8 +247,11 @@ def check_scenario(s: Scenario, tactic_names: Iterable[str] = (),
             elif eff.issue not in s.issues:
                 unknown(path + ("issue",), "issue", eff.issue, issue_ids)
             elif eff.issue not in s.parties[eff.party].stakes:
-                err(path + ("issue",), f"party '{eff.party}' has no stake in '{eff.issue}' to "
-                    "shift", f"one of its stakes: {', '.join(s.parties[eff.party].stakes)}")
+                err(
+                    path + ("issue",),
+                    f"party '{eff.party}' has no stake in '{eff.issue}' to shift",
+                    f"one of its stakes: {', '.join(s.parties[eff.party].stakes)}",
+                )
     return out
 
 
@@ -246,9 +287,15 @@ def _check_stake(out: list[Problem], path: Path, st: Stake, issue: Issue) -> Non
         if isinstance(p, Normal):
             a = b = p.mean()
         if a < lo - issue.eps or b > hi + issue.eps:
-            out.append(Problem(f"{name.replace('_', ' ')} lies off the scale" if a == b else
-                               f"the {name.replace('_', ' ')} distribution reaches off the "
-                               "scale", path + (name,), expected=f"values in [{lo:g}, {hi:g}]"))
+            out.append(
+                Problem(
+                    f"{name.replace('_', ' ')} lies off the scale"
+                    if a == b
+                    else f"the {name.replace('_', ' ')} distribution reaches off the scale",
+                    path + (name,),
+                    expected=f"values in [{lo:g}, {hi:g}]",
+                )
+            )
     _positive(out, path + ("salience",), st.salience)
     _non_negative(out, path + ("elasticity",), st.elasticity)
     if st.beta is not None:
@@ -257,23 +304,39 @@ def _check_stake(out: list[Problem], path: Path, st: Stake, issue: Issue) -> Non
         _non_negative(out, path + ("kappa",), st.kappa)
     ideal, red = st.ideal.mean(), st.red_line.mean()
     if not st.hard and red == ideal and st.limit is None:
-        out.append(Problem("a soft red line equal to its ideal needs a 'limit' to say which way "
-                           "it gives", path, hint="add 'limit:', or set 'hard: true'"))
+        out.append(
+            Problem(
+                "a soft red line equal to its ideal needs a 'limit' to say which way it gives",
+                path,
+                hint="add 'limit:', or set 'hard: true'",
+            )
+        )
     if st.limit is not None:
         d = stake_direction(st)
         if d * (st.limit.mean() - red) < 0:
-            out.append(Problem("the limit lies on the ideal's side of the red line",
-                               path + ("limit",), expected="a limit beyond the red line, away "
-                               "from the ideal"))
+            out.append(
+                Problem(
+                    "the limit lies on the ideal's side of the red line",
+                    path + ("limit",),
+                    expected="a limit beyond the red line, away from the ideal",
+                )
+            )
 
 
 def _positive(out: list[Problem], path: Path, p: AnyParam) -> None:
     lo, _ = p.support()
     if lo <= 0:
-        out.append(Problem("must be strictly positive" if isinstance(p, Fixed) else
-                           "this distribution's support reaches 0 or below", path,
-                           expected="a value > 0" if isinstance(p, Fixed) else
-                           "a distribution bounded above 0 (uniform, triangular, beta, choice)"))
+        out.append(
+            Problem(
+                "must be strictly positive"
+                if isinstance(p, Fixed)
+                else "this distribution's support reaches 0 or below",
+                path,
+                expected="a value > 0"
+                if isinstance(p, Fixed)
+                else "a distribution bounded above 0 (uniform, triangular, beta, choice)",
+            )
+        )
 
 
 def _non_negative(out: list[Problem], path: Path, p: AnyParam) -> None:
@@ -286,19 +349,34 @@ def _in_unit(out: list[Problem], path: Path, p: AnyParam, upper_open: bool = Fal
     bad_hi = hi >= 1 if upper_open else hi > 1
     if isinstance(p, Normal):
         if upper_open:
-            out.append(Problem("a normal distribution reaches 1", path,
-                               expected="a distribution within [0, 1)"))
+            out.append(
+                Problem(
+                    "a normal distribution reaches 1", path, expected="a distribution within [0, 1)"
+                )
+            )
         return
     if lo < 0 or bad_hi:
         what = "[0, 1)" if upper_open else "[0, 1]"
-        out.append(Problem(f"must lie in {what}" if isinstance(p, Fixed)
-                           else f"this distribution reaches outside {what}", path,
-                           expected=f"a value in {what}"))
+        out.append(
+            Problem(
+                f"must lie in {what}"
+                if isinstance(p, Fixed)
+                else f"this distribution reaches outside {what}",
+                path,
+                expected=f"a value in {what}",
+            )
+        )
 
 
 def _round_in_range(out: list[Problem], path: Path, p: AnyParam, rounds: int) -> None:
     lo, hi = p.support()
     if lo < 1 or hi > rounds:
-        out.append(Problem(f"round {lo:g} is outside the negotiation" if lo == hi else
-                           "these rounds reach outside the negotiation", path,
-                           expected=f"a round in 1..{rounds}"))
+        out.append(
+            Problem(
+                f"round {lo:g} is outside the negotiation"
+                if lo == hi
+                else "these rounds reach outside the negotiation",
+                path,
+                expected=f"a round in 1..{rounds}",
+            )
+        )

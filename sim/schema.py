@@ -13,5 +13,7 @@ def schema_text() -> str:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "negsim scenario"
     schema["properties"]["extends"] = {
-        "type": "string", "description": "A scenario file this one builds on (merged by id)."}
+        "type": "string",
+        "description": "A scenario file this one builds on (merged by id).",
+    }
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -41,14 +41,18 @@ class Zones:
 def acceptable(ideal: F64, red: F64, stakes: B) -> tuple[F64, F64]:
     """A_pi = the interval between ideal and red line; (-inf, inf) where p has no stake."""
     held = stakes[None]
-    return (np.where(held, np.minimum(ideal, red), -np.inf),
-            np.where(held, np.maximum(ideal, red), np.inf))
+    return (
+        np.where(held, np.minimum(ideal, red), -np.inf),
+        np.where(held, np.maximum(ideal, red), np.inf),
+    )
 
 
 def snap_levels(a_lo: F64, a_hi: F64, ordinal: B, eps: F64) -> tuple[F64, F64]:
     """On ordinal issues a set holds only its levels: round its ends inward to levels."""
-    return (np.where(ordinal, np.ceil(a_lo - eps), a_lo),
-            np.where(ordinal, np.floor(a_hi + eps), a_hi))
+    return (
+        np.where(ordinal, np.ceil(a_lo - eps), a_lo),
+        np.where(ordinal, np.floor(a_hi + eps), a_hi),
+    )
 
 
 def zones(a_lo: F64, a_hi: F64, ordinal: B, eps: F64) -> Zones:
@@ -61,13 +65,15 @@ def zones(a_lo: F64, a_hi: F64, ordinal: B, eps: F64) -> Zones:
 
 def _coverage(points: F64, a_lo: F64, a_hi: F64, held: B, eps: F64) -> NDArray[np.int64]:
     """How many sets cover each candidate point: points (R, C, I) -> counts (R, C, I)."""
-    inside = ((a_lo[:, None] - eps <= points[:, :, None]) &
-              (points[:, :, None] <= a_hi[:, None] + eps) & held[None, None])
+    inside = (
+        (a_lo[:, None] - eps <= points[:, :, None])
+        & (points[:, :, None] <= a_hi[:, None] + eps)
+        & held[None, None]
+    )
     return inside.sum(axis=2)  # type: ignore[no-any-return]
 
 
-def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
-                      ) -> tuple[B, F64]:
+def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64) -> tuple[B, F64]:
     """MODEL.md step 5: blockers (R, P, I) and gaps (R, P, I).
 
     The points covered by the largest number of sets form a union of intervals whose ends
@@ -82,7 +88,7 @@ def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
     best = np.where(valid, cover, -1).max(axis=1, keepdims=True)
     best_pts = valid & (cover == best)  # (R, 2P, I)
     # in_p[r, p, c, i]: candidate c lies in party p's set
-    in_p = ((a_lo[:, :, None] - eps <= ends[:, None]) & (ends[:, None] <= a_hi[:, :, None] + eps))
+    in_p = (a_lo[:, :, None] - eps <= ends[:, None]) & (ends[:, None] <= a_hi[:, :, None] + eps)
     misses = (best_pts[:, None] & ~in_p).any(axis=2)  # (R, P, I)
     blockers = misses & held[None] & ~is_open[:, None, :]
 
@@ -91,15 +97,17 @@ def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
     others = np.where(valid[:, None], others, -1)
     best_o = others.max(axis=2, keepdims=True)
     best_o_pts = (others == best_o) & valid[:, None]
-    dist = np.maximum(np.maximum(a_lo[:, :, None] - ends[:, None], ends[:, None] -
-                                 a_hi[:, :, None]), 0.0)
+    dist = np.maximum(
+        np.maximum(a_lo[:, :, None] - ends[:, None], ends[:, None] - a_hi[:, :, None]), 0.0
+    )
     dist = np.where(best_o_pts, dist, np.inf).min(axis=2)
     gaps = np.where(held[None] & np.isfinite(dist), dist, 0.0)
     return blockers, gaps
 
 
-def nash_point(ideal: F64, red: F64, capability: F64, stakes: B, z: Zones,
-               iterations: int = 200) -> F64:
+def nash_point(
+    ideal: F64, red: F64, capability: F64, stakes: B, z: Zones, iterations: int = 200
+) -> F64:
     """The asymmetric Nash bargaining point in each open zone: maximise
     sum_p c_p log u_pi(x) over Z, u_pi(x) = 1 - |x - x*| / |r - x*|; NaN where the zone is
     closed or no party has flexibility (a zero-width zone gives its point).
@@ -114,8 +122,7 @@ def nash_point(ideal: F64, red: F64, capability: F64, stakes: B, z: Zones,
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
         u = 1.0 - np.abs(mid[:, None] - ideal) / safe
-        slope = np.where(factor, -np.sign(mid[:, None] - ideal) / safe / np.maximum(u, 1e-300),
-                         0.0)
+        slope = np.where(factor, -np.sign(mid[:, None] - ideal) / safe / np.maximum(u, 1e-300), 0.0)
         grad = canonical_sum(c * slope, axis=1)
         up = grad > 0
         lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
@@ -124,20 +131,25 @@ def nash_point(ideal: F64, red: F64, capability: F64, stakes: B, z: Zones,
     return np.where(z.open & (factor.any(axis=1) | (z.hi - z.lo <= 0)), x, np.nan)
 
 
-def setters(a_lo: F64, a_hi: F64, ideal: F64, stakes: B, z: Zones, eps: F64
-            ) -> tuple[B, B, B, B]:
+def setters(a_lo: F64, a_hi: F64, ideal: F64, stakes: B, z: Zones, eps: F64) -> tuple[B, B, B, B]:
     """Whose set sets each bound, and whether by its ideal: (lo_by, lo_by_ideal, hi_by,
     hi_by_ideal), each (R, P, I); ties within eps all count."""
     held = stakes[None]
     lo_by = held & (np.abs(a_lo - z.lo[:, None]) <= eps)
     hi_by = held & (np.abs(a_hi - z.hi[:, None]) <= eps)
-    return (lo_by, lo_by & (np.abs(ideal - a_lo) <= eps),
-            hi_by, hi_by & (np.abs(ideal - a_hi) <= eps))
+    return (
+        lo_by,
+        lo_by & (np.abs(ideal - a_lo) <= eps),
+        hi_by,
+        hi_by & (np.abs(ideal - a_hi) <= eps),
+    )
 
 
 def overlaps(a_lo: F64, a_hi: F64, stakes: B, eps: F64) -> B:
     """Pairwise overlap (R, P, P, I): do the sets of p and q on issue i meet?"""
-    meet = (np.maximum(a_lo[:, :, None], a_lo[:, None]) <=
-            np.minimum(a_hi[:, :, None], a_hi[:, None]) + eps)
+    meet = (
+        np.maximum(a_lo[:, :, None], a_lo[:, None])
+        <= np.minimum(a_hi[:, :, None], a_hi[:, None]) + eps
+    )
     both = stakes[:, None] & stakes[None]
     return meet & both[None]  # type: ignore[no-any-return]

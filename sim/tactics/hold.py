@@ -17,7 +17,10 @@ class Hold(Tactic):
     name: ClassVar[str] = "hold"
     citation: ClassVar[str] = "MODEL.md (a hold-out baseline)"
     metadata: ClassVar[dict[str, Any]] = {
-        "family": "hold-out", "reactive": False, "uses_strain": False, "concedes": False,
+        "family": "hold-out",
+        "reactive": False,
+        "uses_strain": False,
+        "concedes": False,
     }
 
     @classmethod

@@ -22,7 +22,10 @@ class Reciprocal(Tactic):
         "Sierra and Jennings (1998), section 4.3"
     )
     metadata: ClassVar[dict[str, Any]] = {
-        "family": "behaviour-dependent", "reactive": True, "uses_strain": True, "concedes": True,
+        "family": "behaviour-dependent",
+        "reactive": True,
+        "uses_strain": True,
+        "concedes": True,
     }
 
     @classmethod

@@ -21,7 +21,10 @@ class Time(Tactic):
         "autonomous agents, Robotics and Autonomous Systems 24(3-4): 159-182"
     )
     metadata: ClassVar[dict[str, Any]] = {
-        "family": "time-dependent", "reactive": False, "uses_strain": True, "concedes": True,
+        "family": "time-dependent",
+        "reactive": False,
+        "uses_strain": True,
+        "concedes": True,
     }
 
     @classmethod
