@@ -237,8 +237,21 @@ def _coerce_param(value: Any) -> Any:
     raise PydanticCustomError(
         "param_type",
         "expected a number or a distribution, got {what}",
-        {"what": f"{type(value).__name__} {value!r}"},
+        {"what": _what(value)},
     )
+
+
+def _what(value: Any) -> str:
+    """A value as the user wrote it, with a hint when it is a quoted number."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"the text '{value}'"
+        return f"the text '{value}'; remove the quotes to give a number"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
 
 
 Dist = Normal | Uniform | Triangular | Beta | Choice

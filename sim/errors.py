@@ -23,6 +23,8 @@ class Position:
     column: int
 
     def __str__(self) -> str:
+        if self.file.startswith("--set "):  # a command-line override, not a file
+            return f"--set '{self.file[6:]}' (column {self.column})"
         return f"{self.file}:{self.line}:{self.column}"
 
 

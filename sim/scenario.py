@@ -111,6 +111,7 @@ def check_scenario(
     def unknown(path: Path, kind: str, name: str, known: list[str]) -> None:
         if name in gone:
             return
+        known = known + sorted(gone - set(known))  # entities with type errors still exist
         err(
             path,
             f"unknown {kind} '{name}'",
