@@ -8,6 +8,9 @@ order; an interruption keeps every batch that finished.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -67,6 +70,7 @@ _WORKER: Structure | None = None
 
 def _init_worker(scenario: Scenario) -> None:
     global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _WORKER = structure(scenario)
 
 
@@ -74,6 +78,28 @@ def _worker_batch(args: tuple[int, int, int]) -> tuple[Aggregate, Records]:
     assert _WORKER is not None
     seed, first, count = args
     return play_batch(_WORKER, seed, first, count)
+
+
+@contextlib.contextmanager
+def _stop_at_batch_end() -> Iterator[threading.Event]:
+    """Turn the first Ctrl-C into a request to stop after the batch under way (a second one
+    interrupts at once). Only the main thread can install the handler; elsewhere Ctrl-C
+    interrupts as usual."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _chunks(runs: int, batch: int) -> list[tuple[int, int]]:
@@ -111,17 +137,22 @@ def simulate(
         results = pool.map(_worker_batch, [(seed, a, n) for a, n in chunks])
     else:
         results = (play_batch(st, seed, a, n) for a, n in chunks)
-    try:
-        for agg, rec in results:
-            total.merge(agg)
-            done += len(rec.runs)
-            if on_batch is not None:
-                on_batch(rec)
-            if progress is not None:
-                progress(len(rec.runs))
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    with _stop_at_batch_end() as stop:
+        try:
+            for agg, rec in results:
+                # A batch is committed whole: counts, records and progress together.
+                total.merge(agg)
+                done += len(rec.runs)
+                if on_batch is not None:
+                    on_batch(rec)
+                if progress is not None:
+                    progress(len(rec.runs))
+                if stop.is_set():
+                    interrupted = True
+                    break
+        except KeyboardInterrupt:  # a second Ctrl-C, or no handler (not the main thread)
+            interrupted = True
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     return Outcome(total, seed, runs, done, interrupted)
