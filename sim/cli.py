@@ -236,6 +236,36 @@ def zones(
         typer.echo(format_zone_table(s, table))
 
 
+@app.command()
+def sources(
+    file: Annotated[Path, typer.Argument(help="The scenario file.")],
+    set_: SetOption = None,
+    unsourced_only: Annotated[bool, typer.Option("--unsourced", help="Only the flagged "
+                                                 "numbers.")] = False,
+) -> None:
+    """List every number of the scenario with the facts it cites or its stated assumption;
+    flag numbers that have neither (exit status 1 if any)."""
+    from .sources import parameter_sources
+
+    loaded = _load(file, set_)
+    rows = parameter_sources(loaded.scenario)
+    flagged = [r for r in rows if r.status == "unsourced"]
+    for r in flagged if unsourced_only else rows:
+        typer.echo(f"{r.dotted} = {r.value}")
+        if r.status == "cited":
+            for fid in r.facts:
+                typer.echo(f"    {fid}: {loaded.facts.get(fid, '(fact text not found)')}")
+        elif r.status == "assumption":
+            typer.echo(f"    assumption: {r.assumption}")
+        else:
+            typer.echo("    UNSOURCED: neither cited nor marked as an assumption")
+    cited = sum(r.status == "cited" for r in rows)
+    typer.echo(f"\n{len(rows)} numbers: {cited} cited, {len(rows) - cited - len(flagged)} "
+               f"assumptions, {len(flagged)} unsourced")
+    if flagged:
+        raise typer.Exit(1)
+
+
 @list_app.command("tactics")
 def list_tactics(
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,

@@ -569,26 +569,24 @@ def _check_facts(
     return out, facts
 
 
-def cited_facts(s: Scenario) -> Iterable[tuple[Path, str]]:
-    """Every (path, fact id) cited anywhere in the scenario."""
-
-    def walk(obj: Any, path: Path) -> Iterable[tuple[Path, str]]:
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                sub = getattr(obj, name)
-                if name == "source" and isinstance(sub, list):
-                    for k, fid in enumerate(sub):
-                        yield path + ("source", k), fid
-                else:
-                    yield from walk(sub, path + (name if name != "mean_" else "mean",))
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                yield from walk(v, path + (k,))
+def cited_facts(s: Scenario) -> list[tuple[Path, str]]:
+    """Every (path, fact id) cited anywhere in the scenario, in file order."""
+    out: list[tuple[Path, str]] = []
+    stack: list[tuple[Path, Any]] = [((), scenario_data(s))]
+    while stack:
+        path, obj = stack.pop()
+        if isinstance(obj, dict):
+            items = list(obj.items())
         elif isinstance(obj, list):
-            for k, v in enumerate(obj):
-                yield from walk(v, path + (k,))
-
-    return walk(s, ())
+            items = list(enumerate(obj))
+        else:
+            continue
+        for k, v in reversed(items):
+            if k == "source" and isinstance(v, list) and isinstance(obj, dict):
+                out.extend(((*path, "source", j), fid) for j, fid in enumerate(v))
+            else:
+                stack.append(((*path, k), v))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -172,3 +172,29 @@ def test_ctrl_c_keeps_finished_runs(sale: Path, tmp_path: Path) -> None:
     assert len(rows) == 4 + done
     assert not part.exists()
     assert os.path.exists(run / "rounds.csv")
+
+
+def test_sources_flags_unsourced_numbers(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "src.md").write_text("# S\n\n- key: src\n\n## Facts\n\n1. Sellers ask 8000.\n")
+    text = "fact_base: seeds\n" + SALE.replace(
+        "price: {ideal: 8000, red_line: {dist: uniform, low: 4500, high: 6500}}",
+        "price: {ideal: {value: 8000, source: [src#1]}, red_line: {dist: uniform, low: 4500, "
+        "high: 6500, assumption: a guess}}")
+    (tmp_path / "s.yaml").write_text(text)
+    out = negsim("sources", str(tmp_path / "s.yaml"))
+    assert out.returncode == 1
+    assert "parties.seller.stakes.price.ideal = 8000\n    src#1: Sellers ask 8000." in out.stdout
+    assert "assumption: a guess" in out.stdout
+    assert "parties.buyer.stakes.price.red_line = normal(mean=6000, sd=500)\n    UNSOURCED" \
+        in out.stdout
+    # a stake-level citation covers the numbers the stake holds
+    cited = text.replace("price: {ideal: 4000, red_line: {dist: normal, mean: 6000, sd: 500}}",
+                         "price: {ideal: 4000, red_line: 6000, assumption: textbook case}")
+    cited = cited.replace("tactic: {name: time, beta: {dist: triangular, low: 0.3, mode: 1, "
+                          "high: 3}}", "tactic: {name: time, beta: 1, assumption: linear}")
+    (tmp_path / "s.yaml").write_text(cited)
+    out = negsim("sources", str(tmp_path / "s.yaml"))
+    assert out.returncode == 0, out.stdout
+    assert out.stdout.rstrip().endswith("0 unsourced")
