@@ -198,7 +198,7 @@ def _param_tag(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         return "fixed" if isinstance(value, Fixed) else getattr(value, "dist", None)
     if isinstance(value, dict):
-        return "fixed" if "dist" not in value else value["dist"]
+        return value.get("dist", "fixed")
     return None
 
 
@@ -274,7 +274,7 @@ Param = Annotated[
 
 
 def _coerce_round(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise PydanticCustomError(
             "round_type", "expected a whole round number or {dist: choice, values: [...]}"
         )

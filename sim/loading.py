@@ -14,7 +14,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -198,8 +198,8 @@ def _apply_override(raw: Raw, text: str) -> None:
         )
     dotted_path, _, value_text = text.partition("=")
     parts: list[str | int] = []
-    for seg in dotted_path.strip().split("."):
-        parts.append(int(seg) if seg.isdigit() else seg)
+    for word in dotted_path.strip().split("."):
+        parts.append(int(word) if word.isdigit() else word)
     if not dotted_path.strip() or any(s == "" for s in parts):
         raise ScenarioError([Problem("empty segment in the path", (), where)])
     doc = read_yaml_text(value_text, source=f"--set {text}")
@@ -474,9 +474,10 @@ def _validate(raw: Raw, base_dir: FsPath | None) -> tuple[Scenario, list[Problem
         scenario = Scenario.model_validate(raw.data)
     except ValidationError as exc:
         problems = [_translate(e, raw) for e in exc.errors()]
-        scenario = _partial(raw, exc)
-        if scenario is None:
+        partial = _partial(raw, exc)
+        if partial is None:
             raise ScenarioError(problems) from None
+        scenario = partial
         dropped = _dropped_ids(exc)
     else:
         dropped = set()

@@ -31,7 +31,7 @@ _M2 = U64(0x94D049BB133111EB)
 def normalise_seed(seed: int | None) -> int:
     """Any seed to a non-negative int; None draws fresh entropy (and the caller records it)."""
     if seed is None:
-        return int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[operator]
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % 2**63
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"a seed is a non-negative whole number, not {seed!r}")
     return int(seed)
@@ -67,7 +67,7 @@ def draw(p: AnyParam, seed: int, path: str, runs: NDArray[np.int64]) -> NDArray[
         return np.full(runs.shape, p.value)
     u = uniforms(seed, path, runs)
     if isinstance(p, Normal):
-        return p.mean_ + p.sd * ndtri(u)
+        return np.asarray(p.mean_ + p.sd * ndtri(u), dtype=np.float64)
     if isinstance(p, Uniform):
         return p.low + (p.high - p.low) * u
     if isinstance(p, Triangular):
@@ -75,11 +75,12 @@ def draw(p: AnyParam, seed: int, path: str, runs: NDArray[np.int64]) -> NDArray[
         c = (p.mode - p.low) / span
         left = p.low + np.sqrt(u * span * (p.mode - p.low))
         right = p.high - np.sqrt((1 - u) * span * (p.high - p.mode))
-        return np.where(u < c, left, right)
+        return np.asarray(np.where(u < c, left, right), dtype=np.float64)
     if isinstance(p, Beta):
-        return p.low + (p.high - p.low) * betaincinv(p.a, p.b, u)
+        return np.asarray(p.low + (p.high - p.low) * betaincinv(p.a, p.b, u), dtype=np.float64)
     if isinstance(p, Choice):
         cum = np.cumsum(p.probabilities())
         idx = np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(p.values) - 1)
-        return np.asarray(p.values, dtype=np.float64)[idx]
+        values: NDArray[np.float64] = np.asarray(p.values, dtype=np.float64)[idx]
+        return values
     raise TypeError(f"not a parameter: {p!r}")

@@ -3,9 +3,10 @@
 Aggregates are integer counts and fixed-bin histograms, so merging batches (in any grouping,
 from any worker) gives the same numbers to the bit: the batch size and the worker count never
 change an output. Quantiles are read off the histograms (settlement values in 1,000 bins of
-each issue's scale, zone bounds in 100, gaps in 20, strain in log-spaced bins). Each bin also keeps the smallest and largest value that fell
-in it (minimum and maximum are exact and order-free too), and a quantile is interpolated
-between those, so a value that every run shares comes out exactly.
+each issue's scale, zone bounds in 100, gaps in 20, strain in log-spaced bins). Each bin also
+keeps the smallest and largest value that fell in it (minimum and maximum are exact and
+order-free too), and a quantile is interpolated between those, so a value that every run
+shares comes out exactly.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _scale_index(st: Structure, x: F64, nbins: int) -> I64:
     """(R, I) values on each issue's scale -> flat indices ``issue * nbins + bin``."""
     frac = (x - st.lo) / (st.hi - st.lo)
     b = np.clip(np.floor(frac * nbins).astype(np.int64), 0, nbins - 1)
-    return b + np.arange(st.I) * nbins  # type: ignore[no-any-return]
+    return b + np.arange(st.I) * nbins
 
 
 @dataclass

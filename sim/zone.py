@@ -152,4 +152,4 @@ def overlaps(a_lo: F64, a_hi: F64, stakes: B, eps: F64) -> B:
         <= np.minimum(a_hi[:, :, None], a_hi[:, None]) + eps
     )
     both = stakes[:, None] & stakes[None]
-    return meet & both[None]  # type: ignore[no-any-return]
+    return meet & both[None]
