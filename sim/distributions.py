@@ -198,7 +198,7 @@ def _param_tag(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         return "fixed" if isinstance(value, Fixed) else getattr(value, "dist", None)
     if isinstance(value, dict):
-        return value.get("dist", "fixed")
+        return str(value.get("dist", "fixed"))
     return None
 
 
