@@ -46,14 +46,39 @@ def _order(s: Scenario, st: Structure) -> tuple[list[int], list[int]]:
 
 def zone_table(s: Scenario, rounds: list[int] | None = None) -> list[Row]:
     """MODEL.md's zone table of the scenario at its means, one row per (round, issue)."""
+    return at_means(s, rounds)[0]
+
+
+def at_means(s: Scenario, rounds: list[int] | None = None) -> tuple[list[Row], list[Row]]:
+    """The scenario at its means: the zone table, and every party's position on every issue
+    it holds (one row per round, party and issue)."""
     st = structure(s)
     neg = Negotiation(s, at_means=True, compiled=st)
-    rows: list[Row] = []
+    zone_rows: list[Row] = []
+    position_rows: list[Row] = []
     while not neg.done:
         r = neg.step()
         if rounds is None or r.t in rounds:
-            rows.extend(_zone_rows(s, st, r, neg.draws.capability))
-    return rows
+            zone_rows.extend(_zone_rows(s, st, r, neg.draws.capability))
+            position_rows.extend(_position_rows(s, st, r))
+    return zone_rows, position_rows
+
+
+POSITION_COLUMNS = ("round", "party", "issue", "ideal", "red_line", "hard", "a_lo", "a_hi",
+                    "conceded", "offer", "strain", "blocker", "gap")
+
+
+def _position_rows(s: Scenario, st: Structure, r: RoundReport) -> list[Row]:
+    issues, parties = _order(s, st)
+    return [
+        {"round": r.t, "party": st.parties[a], "issue": st.issues[b],
+         "ideal": float(r.ideal[0, a, b]), "red_line": float(r.red_line[0, a, b]),
+         "hard": bool(st.hard[a, b]), "a_lo": float(r.a_lo[0, a, b]),
+         "a_hi": float(r.a_hi[0, a, b]), "conceded": float(r.conceded[0, a, b]),
+         "offer": float(r.offer[0, a, b]), "strain": float(r.strain[0, a]),
+         "blocker": bool(r.blockers[0, a, b]), "gap": float(r.gaps[0, a, b])}
+        for a in parties for b in issues if st.stakes[a, b]
+    ]
 
 
 def _zone_rows(s: Scenario, st: Structure, r: RoundReport, capability: Any) -> list[Row]:
@@ -134,34 +159,56 @@ ZONE_COLUMNS = (
 )
 
 
+def text_table(header: list[str], rows: list[list[str]],
+               right: frozenset[int] = frozenset()) -> list[str]:
+    """Columns as wide as their widest cell, two spaces apart (``right``: right-aligned)."""
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.rjust(w) if k in right else c.ljust(w)
+                                for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+                                ).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
 def format_zone_table(s: Scenario, rows: list[Row]) -> str:
     """The zone table for a terminal: one block per round, one line per issue."""
     out: list[str] = []
-    current = None
+    by_round: dict[int, list[Row]] = {}
     for row in rows:
-        if row["round"] != current:
-            current = row["round"]
-            date = f"  {row['date']}" if row["date"] else ""
-            out.append(f"\nRound {current}{date}")
-            out.append(f"  {'issue':<18} {'zone':<24} {'bounds set by':<44} {'settled':<22}")
-        issue = s.issues[row["issue"]]
-        if row["open"]:
-            zone = f"[{fmt(row['lo'])}, {fmt(row['hi'])}]"
-            setby = f"{row['lo_set_by']} / {row['hi_set_by']}"
-        else:
-            zone = "closed"
-            setby = f"blocked by {row['blockers']}" + (
-                f"; gaps {row['gaps']}" if row["gaps"] else ""
-            )
-        settled = (
-            f"r{row['settled_round']}: {issue.describe(row['value'])}"
-            if row["settled_round"]
-            else ""
-        )
-        if row["open"] and not math.isnan(row["nash"]) and not settled:
-            settled = f"(Nash {fmt(row['nash'])})"
-        out.append(f"  {row['issue']:<18} {zone:<24} {setby:<44} {settled}")
-    return "\n".join(out).lstrip("\n")
+        by_round.setdefault(row["round"], []).append(row)
+    for t, block in by_round.items():
+        date = f"  ({block[0]['date']})" if block[0]["date"] else ""
+        out.append(f"Round {t}{date}")
+        cells = []
+        settled = {row["issue"] for row in block if row["settled_round"]}
+        for row in block:
+            issue = s.issues[row["issue"]]
+            waits = [j for j in issue.requires if j not in settled]
+            if row["open"]:
+                if issue.ordinal:
+                    lo, hi = issue.describe(row["lo"]), issue.describe(row["hi"])
+                    zone = lo if lo == hi else f"{lo} .. {hi}"
+                else:
+                    zone = f"[{fmt(row['lo'])}, {fmt(row['hi'])}]"
+                who = f"lo: {row['lo_set_by']}; hi: {row['hi_set_by']}"
+            else:
+                zone = "closed"
+                who = f"blocked by {row['blockers']}" + (
+                    f" (gaps: {row['gaps']})" if row["gaps"] else "")
+            if row["settled_round"]:
+                outcome = f"settled r{row['settled_round']}: {issue.describe(row['value'])}"
+            elif row["open"] and waits:
+                outcome = f"waits for {', '.join(waits)}"
+            elif row["open"] and not math.isnan(row["nash"]):
+                outcome = f"Nash point {fmt(row['nash'])}"
+            else:
+                outcome = ""
+            cells.append([row["issue"], zone, outcome, who])
+        out.extend(text_table(["issue", "zone", "outcome", "bounds set by / blockers"], cells))
+        out.append("")
+    return "\n".join(out).rstrip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,21 +356,14 @@ def summary_text(s: Scenario, agg: Aggregate, seed: int, partial: bool = False) 
     when = f"; half of the runs have a deal by {s.round_label(median)}" if median else ""
     lines.append(f"P(deal by {deadline}) = {p_deal[-1]:.1%}{when}")
     lines.append("")
-    lines.append(
-        f"  {'issue':<18} {'core':<5} {'P(settled)':>10}  {'median value':<28} "
-        f"{'most frequent blocker':<28}"
-    )
+    cells = []
     for row in settlement_rows(s, agg):
         issue = s.issues[row["issue"]]
         med = row["value_q50"]
-        value = issue.describe(med) if not math.isnan(med) else "-"
-        blocker = (
-            f"{row['top_blocker']} ({row['p_top_blocker']:.0%} of run-rounds)"
-            if row["top_blocker"]
-            else "-"
-        )
-        lines.append(
-            f"  {row['issue']:<18} {'yes' if row['core'] else 'no':<5} "
-            f"{row['p_settled']:>10.1%}  {value[:28]:<28} {blocker}"
-        )
+        blocker = (f"{row['top_blocker']} ({row['p_top_blocker']:.0%} of run-rounds)"
+                   if row["top_blocker"] else "-")
+        cells.append([row["issue"], "yes" if row["core"] else "no", f"{row['p_settled']:.1%}",
+                      issue.describe(med) if not math.isnan(med) else "-", blocker])
+    lines.extend(text_table(["issue", "core", "P(settled)", "median settlement",
+                             "most frequent blocker"], cells, right=frozenset({2})))
     return "\n".join(lines)

@@ -26,11 +26,13 @@ from .loading import Loaded, file_sha256
 from .montecarlo import Outcome, Records
 from .report import (
     BLOCKER_COLUMNS,
+    POSITION_COLUMNS,
     ROUND_COLUMNS,
     SETTLEMENT_COLUMNS,
     STRAIN_COLUMNS,
     ZONE_COLUMNS,
     Row,
+    at_means,
     blocker_rows,
     fmt,
     format_zone_table,
@@ -38,7 +40,6 @@ from .report import (
     settlement_rows,
     strain_rows,
     summary_text,
-    zone_table,
 )
 
 
@@ -121,7 +122,7 @@ class RunWriter:
         write_atomic(
             self.out / "settlements.csv", csv_text(settlement_rows(s, agg), SETTLEMENT_COLUMNS, h)
         )
-        table = zone_table(s)
+        table, positions = at_means(s)
         zh = [
             f"negsim {__version__}",
             f"scenario_sha256 {self.loaded.sha256}",
@@ -129,6 +130,8 @@ class RunWriter:
         ]
         write_atomic(self.out / "zones_at_means.csv", csv_text(table, ZONE_COLUMNS, zh))
         write_atomic(self.out / "zones_at_means.txt", format_zone_table(s, table) + "\n")
+        write_atomic(self.out / "positions_at_means.csv",
+                     csv_text(positions, POSITION_COLUMNS, zh))
         summary = summary_text(s, agg, outcome.seed, partial=outcome.interrupted)
         write_atomic(self.out / "summary.txt", summary + "\n")
         manifest = {

@@ -82,6 +82,8 @@ def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64) -> 
     its distance to the nearest point best covered by the *other* stakeholders' sets.
     """
     held = stakes
+    # Non-stakeholders' (-inf, inf) sets are masked out below; zeros keep the arithmetic finite.
+    a_lo, a_hi = np.where(held[None], a_lo, 0.0), np.where(held[None], a_hi, 0.0)
     ends = np.concatenate([a_lo, a_hi], axis=1)  # (R, 2P, I)
     valid = np.concatenate([held, held], axis=0)[None]  # (1, 2P, I)
     cover = _coverage(ends, a_lo, a_hi, held, eps)  # (R, 2P, I)
