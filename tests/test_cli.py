@@ -94,7 +94,7 @@ def test_run_writes_the_run_directory_and_summary(sale: Path, tmp_path: Path) ->
     out = negsim("run", str(sale), "--runs", "500", "--seed", "3", "--out",
                  str(tmp_path / "r"), "-q")
     assert out.returncode == 0, out.stderr
-    assert "P(deal by round 10)" in out.stdout and "median value" in out.stdout
+    assert "P(deal by round 10)" in out.stdout and "median settlement" in out.stdout
     run = tmp_path / "r"
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["runs_completed"] == 500
