@@ -171,7 +171,7 @@ class Negotiation:
         # 5. Zones, blockers and gaps (on ordinal issues, the sets hold only their levels).
         z = zones(a_lo, a_hi, st.ordinal, st.eps)
         s_lo, s_hi = snap_levels(a_lo, a_hi, st.ordinal[None, None], st.eps[None, None])
-        blockers, gaps = blockers_and_gaps(s_lo, s_hi, st.stakes, z.open, st.eps[None, None])
+        blockers, gaps = blockers_and_gaps(s_lo, s_hi, st.stakes, z.open, st.eps)
 
         # 6. Settlement, issue by issue in requires order.
         self._settle(t, z, y, ideal, direction)

@@ -63,47 +63,48 @@ def zones(a_lo: F64, a_hi: F64, ordinal: B, eps: F64) -> Zones:
     return Zones(lo, hi, is_open & np.where(ordinal, holds_level, True))
 
 
-def _coverage(points: F64, a_lo: F64, a_hi: F64, held: B, eps: F64) -> NDArray[np.int64]:
-    """How many sets cover each candidate point: points (R, C, I) -> counts (R, C, I)."""
-    inside = (
-        (a_lo[:, None] - eps <= points[:, :, None])
-        & (points[:, :, None] <= a_hi[:, None] + eps)
-        & held[None, None]
-    )
-    return inside.sum(axis=2)  # type: ignore[no-any-return]
+def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
+                      ) -> tuple[B, F64]:
+    """MODEL.md step 5: blockers (R, P, I) and gaps (R, P, I); ``eps`` is (I,).
+
+    Where a zone is open nobody blocks it and every gap is 0 (the intersection is covered by
+    all the other sets and lies in each), so only closed (run, issue) pairs, and only each
+    issue's stakeholders, are computed.
+    """
+    R, P, I = a_lo.shape
+    blockers = np.zeros((R, P, I), bool)
+    gaps = np.zeros((R, P, I))
+    for i in range(I):
+        held = np.flatnonzero(stakes[:, i])
+        closed = np.flatnonzero(~is_open[:, i])
+        if len(held) < 2 or closed.size == 0:
+            continue
+        rows, cols = closed[:, None], held[None, :]
+        b, g = _blockers_and_gaps(a_lo[rows, cols, i], a_hi[rows, cols, i], float(eps[i]))
+        blockers[rows, cols, i] = b
+        gaps[rows, cols, i] = g
+    return blockers, gaps
 
 
-def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64) -> tuple[B, F64]:
-    """MODEL.md step 5: blockers (R, P, I) and gaps (R, P, I).
+def _blockers_and_gaps(lo: F64, hi: F64, eps: float) -> tuple[B, F64]:
+    """Blockers and gaps of K stakeholders' sets in Rc runs of one issue, (Rc, K) each.
 
     The points covered by the largest number of sets form a union of intervals whose ends
     are ends of the sets, so the sets' ends are the only candidate points needed. A blocker
-    (only when the zone is closed) misses one of the best-covered points; a party's gap is
-    its distance to the nearest point best covered by the *other* stakeholders' sets.
+    misses one of the best-covered points; a party's gap is its distance to the nearest
+    point best covered by the *other* stakeholders' sets.
     """
-    held = stakes
-    # Non-stakeholders' (-inf, inf) sets are masked out below; zeros keep the arithmetic finite.
-    a_lo, a_hi = np.where(held[None], a_lo, 0.0), np.where(held[None], a_hi, 0.0)
-    ends = np.concatenate([a_lo, a_hi], axis=1)  # (R, 2P, I)
-    valid = np.concatenate([held, held], axis=0)[None]  # (1, 2P, I)
-    cover = _coverage(ends, a_lo, a_hi, held, eps)  # (R, 2P, I)
-    best = np.where(valid, cover, -1).max(axis=1, keepdims=True)
-    best_pts = valid & (cover == best)  # (R, 2P, I)
-    # in_p[r, p, c, i]: candidate c lies in party p's set
-    in_p = (a_lo[:, :, None] - eps <= ends[:, None]) & (ends[:, None] <= a_hi[:, :, None] + eps)
-    misses = (best_pts[:, None] & ~in_p).any(axis=2)  # (R, P, I)
-    blockers = misses & held[None] & ~is_open[:, None, :]
-
-    # Gap: coverage by the others = coverage - own membership.
-    others = cover[:, None] - (in_p & held[None, :, None]).astype(np.int64)  # (R, P, 2P, I)
-    others = np.where(valid[:, None], others, -1)
-    best_o = others.max(axis=2, keepdims=True)
-    best_o_pts = (others == best_o) & valid[:, None]
-    dist = np.maximum(
-        np.maximum(a_lo[:, :, None] - ends[:, None], ends[:, None] - a_hi[:, :, None]), 0.0
-    )
-    dist = np.where(best_o_pts, dist, np.inf).min(axis=2)
-    gaps = np.where(held[None] & np.isfinite(dist), dist, 0.0)
+    ends = np.concatenate([lo, hi], axis=1)  # (Rc, 2K) candidate points
+    # inside[r, p, c]: candidate c lies in party p's set
+    inside = (lo[:, :, None] - eps <= ends[:, None, :]) & (ends[:, None, :] <= hi[:, :, None] + eps)
+    cover = inside.sum(axis=1)  # (Rc, 2K)
+    best = cover == cover.max(axis=1, keepdims=True)
+    blockers = (best[:, None, :] & ~inside).any(axis=2)
+    others = cover[:, None, :] - inside  # coverage by the other sets, (Rc, K, 2K)
+    best_o = others == others.max(axis=2, keepdims=True)
+    dist = np.maximum(np.maximum(lo[:, :, None] - ends[:, None, :],
+                                 ends[:, None, :] - hi[:, :, None]), 0.0)
+    gaps = np.where(best_o, dist, np.inf).min(axis=2)
     return blockers, gaps
 
 
