@@ -201,31 +201,35 @@ class Negotiation:
         )
 
     def _settle(self, t: int, z: Zones, y: F64, ideal: F64, direction: F64) -> None:
+        """Settle, issue by issue in requires order, every run in which the issue can settle."""
         st, dr = self.structure, self.draws
-        weight = dr.capability[:, :, None] * dr.salience  # (R, P, I)
         for i in st.order:
-            held = st.stakes[:, i]
+            held = np.flatnonzero(st.stakes[:, i])
             ready = self.settled_round[:, i] == 0
             for j in st.requires[i]:
                 ready &= self.settled_round[:, j] > 0
-            if held.sum() == 1:
-                value = ideal[:, held, i][:, 0]
-                can = ready
+            if len(held) == 1:
+                runs = np.flatnonzero(ready)
+                value = ideal[runs, held[0], i]
             else:
                 zlo, zhi = z.lo[:, i], z.hi[:, i]
                 eps = st.eps[i]
-                d = direction[0, :, i]
-                toward = np.where(d[None] > 0, y[:, :, i] - zlo[:, None], zhi[:, None] - y[:, :, i])
-                reached = ((toward >= -eps) | ~held[None]).all(axis=1)
-                can = ready & z.open[:, i] & reached
-                inside = np.clip(y[:, held, i], zlo[:, None], np.maximum(zlo, zhi)[:, None])
-                w = weight[:, held, i]
+                offers = y[:, held, i]  # (R, K)
+                up = direction[0, held, i] > 0
+                # Each offer has reached the zone: in it, or beyond it away from its ideal.
+                toward = np.where(up, offers - zlo[:, None], zhi[:, None] - offers)
+                runs = np.flatnonzero(ready & z.open[:, i] & (toward >= -eps).all(axis=1))
+                if runs.size == 0:
+                    continue
+                lo, hi = zlo[runs], np.maximum(zlo[runs], zhi[runs])
+                inside = np.clip(offers[runs], lo[:, None], hi[:, None])
+                w = dr.capability[runs][:, held] * dr.salience[runs][:, held, i]
                 value = canonical_sum(w * inside, axis=1) / canonical_sum(w, axis=1)
                 if st.ordinal[i]:
                     level = np.ceil(value - 0.5)  # nearest level, ties to the lower
-                    value = np.clip(level, np.ceil(zlo - eps), np.floor(zhi + eps))
-            self.value[:, i] = np.where(can, value, self.value[:, i])
-            self.settled_round[:, i] = np.where(can, t, self.settled_round[:, i])
+                    value = np.clip(level, np.ceil(lo - eps), np.floor(hi + eps))
+            self.value[runs, i] = value
+            self.settled_round[runs, i] = t
 
     def _override(
         self,
