@@ -79,32 +79,34 @@ def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
         closed = np.flatnonzero(~is_open[:, i])
         if len(held) < 2 or closed.size == 0:
             continue
-        rows, cols = closed[:, None], held[None, :]
-        b, g = _blockers_and_gaps(a_lo[rows, cols, i], a_hi[rows, cols, i], float(eps[i]))
+        # Runs last, so every array operation runs along a long contiguous axis.
+        lo = a_lo[:, held, i].T[:, closed]  # (K, Rc)
+        hi = a_hi[:, held, i].T[:, closed]
+        b, g = _blockers_and_gaps(lo, hi, float(eps[i]))
+        rows, cols = closed[None, :], held[:, None]
         blockers[rows, cols, i] = b
         gaps[rows, cols, i] = g
     return blockers, gaps
 
 
 def _blockers_and_gaps(lo: F64, hi: F64, eps: float) -> tuple[B, F64]:
-    """Blockers and gaps of K stakeholders' sets in Rc runs of one issue, (Rc, K) each.
+    """Blockers and gaps of K stakeholders' sets in Rc runs of one issue, (K, Rc) each.
 
     The points covered by the largest number of sets form a union of intervals whose ends
     are ends of the sets, so the sets' ends are the only candidate points needed. A blocker
     misses one of the best-covered points; a party's gap is its distance to the nearest
     point best covered by the *other* stakeholders' sets.
     """
-    ends = np.concatenate([lo, hi], axis=1)  # (Rc, 2K) candidate points
-    # inside[r, p, c]: candidate c lies in party p's set
-    inside = (lo[:, :, None] - eps <= ends[:, None, :]) & (ends[:, None, :] <= hi[:, :, None] + eps)
-    cover = inside.sum(axis=1)  # (Rc, 2K)
-    best = cover == cover.max(axis=1, keepdims=True)
-    blockers = (best[:, None, :] & ~inside).any(axis=2)
-    others = cover[:, None, :] - inside  # coverage by the other sets, (Rc, K, 2K)
-    best_o = others == others.max(axis=2, keepdims=True)
-    dist = np.maximum(np.maximum(lo[:, :, None] - ends[:, None, :],
-                                 ends[:, None, :] - hi[:, :, None]), 0.0)
-    gaps = np.where(best_o, dist, np.inf).min(axis=2)
+    ends = np.concatenate([lo, hi], axis=0)  # (2K, Rc) candidate points
+    # inside[p, c, r]: candidate c lies in party p's set
+    inside = (lo[:, None] - eps <= ends[None]) & (ends[None] <= hi[:, None] + eps)
+    cover = inside.sum(axis=0)  # (2K, Rc)
+    best = cover == cover.max(axis=0)
+    blockers = (best[None] & ~inside).any(axis=1)
+    others = cover[None] - inside  # coverage by the other sets, (K, 2K, Rc)
+    best_o = others == others.max(axis=1, keepdims=True)
+    dist = np.maximum(np.maximum(lo[:, None] - ends[None], ends[None] - hi[:, None]), 0.0)
+    gaps = np.where(best_o, dist, np.inf).min(axis=1)
     return blockers, gaps
 
 
