@@ -246,6 +246,12 @@ def draw_batch(st: Structure, seed: int | None, runs: I64) -> Draws:
         for j, eff in enumerate(pr.effects):
             shifts[:, k] = take(eff.shift, f"{base}.effects.{j}.shift")
             k += 1
+    for e, name in enumerate(st.events):  # shared occurrences
+        pr = s.pressures[name]
+        if pr.occurs_with is not None:
+            occurs[:, e] = occurs[:, st.events.index(pr.occurs_with)]
+        elif pr.occurs_without is not None:
+            occurs[:, e] = ~occurs[:, st.events.index(pr.occurs_without)]
     return Draws(
         runs=runs,
         capability=cap,

@@ -266,6 +266,25 @@ def sources(
         raise typer.Exit(1)
 
 
+@app.command()
+def gap(
+    file: Annotated[Path, typer.Argument(help="The scenario file.")],
+    round_: Annotated[int | None, typer.Option("--round", "-r", min=1, help="The round "
+                                               "(default: the deadline).")] = None,
+    set_: SetOption = None,
+) -> None:
+    """What would it take: for each closed zone (at the means), the smallest move of red
+    lines that opens it, who must make it and how far, or the hard red lines in the way."""
+    from .concessions import format_concessions, minimal_concessions
+
+    loaded = _load(file, set_)
+    s = loaded.scenario
+    if round_ is not None and round_ > s.rounds:
+        _err(f"--round {round_}: the scenario has {s.rounds} rounds")
+        raise typer.Exit(2)
+    typer.echo(format_concessions(s, minimal_concessions(s, round_)))
+
+
 @list_app.command("tactics")
 def list_tactics(
     json_: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,

@@ -39,6 +39,7 @@ class RoundReport:
     strain: F64  # (R, P)
     ideal: F64  # (R, P, I): after direct effects
     red_line: F64  # (R, P, I)
+    limit: F64  # (R, P, I): how far each soft red line can give (after direct effects)
     conceded: F64  # (R, P, I): F, the share of the way from ideal to red line
     offer: F64  # (R, P, I)
     a_lo: F64  # (R, P, I): acceptable sets
@@ -187,6 +188,7 @@ class Negotiation:
             strain=self.strain.copy(),
             ideal=ideal,
             red_line=red,
+            limit=limit,
             conceded=f.copy(),
             offer=y,
             a_lo=a_lo,

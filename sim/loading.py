@@ -82,7 +82,7 @@ def _subtree(positions: dict[Path, Position], prefix: Path) -> dict[Path, Positi
 
 def _merge(base: Raw, child: Raw, prefix: Path = ()) -> None:
     """Merge ``child``'s mapping at ``prefix`` into ``base`` in place: by key, recursively;
-    lists and scalars replace; ``null`` removes the key."""
+    lists, numbers (bare, cited or distributions) and text replace; ``null`` removes the key."""
     b = _get(base.data, prefix)
     c = _get(child.data, prefix)
     for key, value in c.items():
@@ -90,7 +90,7 @@ def _merge(base: Raw, child: Raw, prefix: Path = ()) -> None:
         if value is None:
             b.pop(key, None)
             _drop(base, path)
-        elif isinstance(value, dict) and isinstance(b.get(key), dict):
+        elif isinstance(value, dict) and isinstance(b.get(key), dict) and not _is_number(value):
             if path in child.key_positions:
                 base.key_positions[path] = child.key_positions[path]
             _merge(base, child, path)
@@ -99,6 +99,11 @@ def _merge(base: Raw, child: Raw, prefix: Path = ()) -> None:
             _drop(base, path)
             base.positions.update(_subtree(child.positions, path))
             base.key_positions.update(_subtree(child.key_positions, path))
+
+
+def _is_number(value: dict[Any, Any]) -> bool:
+    """A cited number or a distribution replaces the field it overrides; it never merges."""
+    return "value" in value or "dist" in value
 
 
 def _drop(raw: Raw, path: Path) -> None:

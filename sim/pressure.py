@@ -23,7 +23,12 @@ class Effect(BaseModel):
 
 class Pressure(BaseModel):
     """An event: it happens with ``probability``; if it does, it adds ``magnitude`` to the
-    pressure on ``target`` in every round from ``start`` to ``end`` (default: the last round)."""
+    pressure on ``target`` in every round from ``start`` to ``end`` (default: the last round).
+
+    ``occurs_with: other`` makes it happen exactly when ``other`` does (one bill, two
+    targets); ``occurs_without: other`` exactly when ``other`` does not (two outcomes of one
+    offensive). Such a pressure takes its occurrence from ``other`` and states no probability.
+    """
 
     model_config = STRICT
 
@@ -34,6 +39,8 @@ class Pressure(BaseModel):
     start: RoundParam
     end: RoundParam | None = None
     probability: Param = Fixed(value=1.0)
+    occurs_with: Id | None = None  # happens exactly when that pressure happens
+    occurs_without: Id | None = None  # happens exactly when that pressure does not
     magnitude: Param
     effects: list[Effect] = Field(default_factory=list)
     source: Sources | None = None

@@ -187,8 +187,10 @@ def format_zone_table(s: Scenario, rows: list[Row]) -> str:
             issue = s.issues[row["issue"]]
             waits = [j for j in issue.requires if j not in settled]
             if row["open"]:
-                if issue.ordinal:
-                    lo, hi = issue.describe(row["lo"]), issue.describe(row["hi"])
+                if issue.ordinal:  # the levels the zone holds
+                    eps = issue.eps
+                    lo = issue.describe(float(math.ceil(row["lo"] - eps)))
+                    hi = issue.describe(float(math.floor(row["hi"] + eps)))
                     zone = lo if lo == hi else f"{lo} .. {hi}"
                 else:
                     zone = f"[{fmt(row['lo'])}, {fmt(row['hi'])}]"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import networkx as nx
 import numpy as np
@@ -241,6 +241,7 @@ def check_scenario(
                     "end >= start",
                 )
         _in_unit(out, base + ("probability",), pr.probability)
+        _check_link(out, s, e, pr, unknown)
         for k, eff in enumerate(pr.effects):
             path = base + ("effects", k)
             if eff.party not in s.parties:
@@ -254,6 +255,31 @@ def check_scenario(
                     f"one of its stakes: {', '.join(s.parties[eff.party].stakes)}",
                 )
     return out
+
+
+def _check_link(out: list[Problem], s: Scenario, e: str, pr: Pressure,
+                unknown: Callable[[Path, str, str, list[str]], None]) -> None:
+    """``occurs_with`` / ``occurs_without``: one link, to an unlinked pressure, no probability."""
+    base: Path = ("pressures", e)
+    if pr.occurs_with is not None and pr.occurs_without is not None:
+        out.append(Problem("give occurs_with or occurs_without, not both", base))
+        return
+    field, other = (("occurs_with", pr.occurs_with) if pr.occurs_with is not None
+                    else ("occurs_without", pr.occurs_without))
+    if other is None:
+        return
+    path = base + (field,)
+    if other == e:
+        out.append(Problem(f"pressure '{e}' cannot be linked to itself", path))
+    elif other not in s.pressures:
+        unknown(path, "pressure", other, list(s.pressures))
+    elif s.pressures[other].occurs_with or s.pressures[other].occurs_without:
+        out.append(Problem(f"'{other}' is itself linked to another pressure", path,
+                           hint=f"link '{e}' to the pressure that '{other}' is linked to"))
+    if "probability" in pr.model_fields_set:
+        out.append(Problem(f"a pressure with {field} takes its occurrence from '{other}' and "
+                           "states no probability", base + ("probability",),
+                           hint="remove 'probability'"))
 
 
 def leverage_graph(s: Scenario) -> nx.DiGraph:

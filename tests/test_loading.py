@@ -252,3 +252,46 @@ def test_dump_then_load_gives_an_equal_scenario() -> None:
                         "6000, high: 6500, assumption: a guess}")
     s = load_scenario_text(text).scenario
     assert load_scenario_text(dump_scenario(s)).scenario == s
+
+
+def test_extends_replaces_a_distribution_with_a_number(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(SALE.replace(
+        "red_line: 6000", "red_line: {dist: choice, values: [5500, 6000], assumption: guess}"))
+    (tmp_path / "variant.yaml").write_text(
+        "extends: base.yaml\nparties:\n  buyer:\n    stakes:\n"
+        "      price: {red_line: {value: 5800, assumption: the buyer said so}}\n")
+    s = load_scenario(tmp_path / "variant.yaml").scenario
+    red = s.parties["buyer"].stakes["price"].red_line
+    assert red.mean() == 5800 and red.assumption == "the buyer said so"
+
+
+LINKED = SALE + """\
+pressures:
+  bill_india: {kind: tariff, target: buyer, start: 2, magnitude: 1, probability: 0.5}
+  bill_china: {kind: tariff, target: seller, start: 2, magnitude: 1, occurs_with: bill_india}
+  no_bill: {kind: relief, target: seller, start: 2, magnitude: -1, occurs_without: bill_india}
+"""
+
+
+def test_linked_pressures_share_one_draw() -> None:
+    from sim.arrays import draw_batch, structure
+
+    s = load_scenario_text(LINKED).scenario
+    st = structure(s)
+    import numpy as np
+
+    d = draw_batch(st, 11, np.arange(400, dtype=np.int64))
+    india, china, none = (st.events.index(e) for e in ("bill_india", "bill_china", "no_bill"))
+    assert 100 < d.occurs[:, india].sum() < 300
+    assert (d.occurs[:, china] == d.occurs[:, india]).all()
+    assert (d.occurs[:, none] == ~d.occurs[:, india]).all()
+
+
+def test_linked_pressure_errors() -> None:
+    found = problems(LINKED.replace("occurs_with: bill_india}", "occurs_with: bill_indai, "
+                                    "probability: 0.3}"))
+    assert any("unknown pressure 'bill_indai'" in m and "did you mean 'bill_india'?" in m
+               for m in found), found
+    assert any("states no probability" in m for m in found), found
+    found = problems(LINKED.replace("occurs_without: bill_india", "occurs_without: bill_china"))
+    assert any("'bill_china' is itself linked" in m for m in found), found
