@@ -8,6 +8,7 @@ into their domains as MODEL.md says.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -100,9 +101,11 @@ def structure(s: Scenario) -> Structure:
     for a, p in enumerate(parties):
         groups.setdefault(s.parties[p].tactic.name, []).append(a)
     radius = leverage_radius(s) or 0.0
-    # Doubling steps so that the neglected tail of the series, radius^(2^steps), is below 2^-64
-    # of the kept part (the count depends only on the graph, never on the pressures).
-    steps = 1
+    # Doubling steps: 2^steps terms of the series. Every walk of an acyclic graph is shorter
+    # than N, so 2^steps >= N makes the series exact there; with cycles, also enough steps
+    # that the neglected tail, radius^(2^steps), is below 2^-64 of the kept part. The count
+    # depends only on the graph, never on the pressures.
+    steps = max(1, math.ceil(math.log2(len(nodes) + 1)))
     while radius > 0 and radius ** (2**steps) > 2.0**-64 and steps < 40:
         steps += 1
     return Structure(

@@ -312,6 +312,15 @@ def list_tactics(
         )
 
 
+from .cli_sweep import sweep as sweep_command  # noqa: E402
+from .cli_views import compare, plot, report  # noqa: E402
+
+app.command("sweep")(sweep_command)
+app.command("plot")(plot)
+app.command("compare")(compare)
+app.command("report")(report)
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

@@ -7,6 +7,7 @@ also when it ends by Ctrl-C (the manifest then says ``"status": "partial"``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -14,7 +15,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,17 +44,39 @@ from .report import (
 )
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed onto ``path`` (with the usual
+    permissions) if the block succeeds, removed if it fails. A reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8", newline="")
 
 
 def csv_text(rows: Iterable[Row], columns: Sequence[str], header: Sequence[str] = ()) -> str:
@@ -162,6 +185,7 @@ class RunWriter:
                 "settlements.csv",
                 "zones_at_means.csv",
                 "zones_at_means.txt",
+                "positions_at_means.csv",
                 "summary.txt",
             ],
         }

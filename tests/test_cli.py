@@ -49,7 +49,8 @@ def test_version_and_help() -> None:
     assert out.returncode == 0 and out.stdout.startswith("negsim ")
     out = negsim("--help")
     assert out.returncode == 0
-    for command in ("validate", "run", "zones", "schema", "list"):
+    for command in ("validate", "run", "zones", "schema", "list", "sources", "gap", "sweep",
+                    "plot", "compare", "report"):
         assert command in out.stdout
 
 
