@@ -42,7 +42,8 @@ schema: $(BIN)/negsim
 	$(BIN)/negsim schema --out schema/scenario.schema.json
 
 bench: $(BIN)/negsim
-	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis .mypy_cache .ruff_cache
