@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from .distributions import AnyParam, Fixed, is_random
 from .numerics import canonical_sum, ordered_matmul
 from .random_ import draw, uniforms
-from .scenario import Scenario, leverage_radius, stake_direction
+from .scenario import Scenario, leverage_graph, leverage_radius, stake_direction
 from .tactics import REGISTRY
 
 F64 = NDArray[np.float64]
@@ -50,6 +50,8 @@ class Structure:
     effects: tuple[tuple[int, int, int], ...]  # (event, party, issue) per effect
     tactic_groups: tuple[tuple[str, I64], ...]  # tactic name, party indices
     doubling_steps: int
+    events_on: tuple[tuple[int, I64], ...]  # (node, the events that target it)
+    reaching: tuple[tuple[int, I64], ...]  # (party, the nodes whose pressure reaches it)
 
     @property
     def P(self) -> int:
@@ -101,6 +103,7 @@ def structure(s: Scenario) -> Structure:
     for a, p in enumerate(parties):
         groups.setdefault(s.parties[p].tactic.name, []).append(a)
     radius = leverage_radius(s) or 0.0
+    graph = leverage_graph(s)
     # Doubling steps: 2^steps terms of the series. Every walk of an acyclic graph is shorter
     # than N, so 2^steps >= N makes the series exact there; with cycles, also enough steps
     # that the neglected tail, radius^(2^steps), is below 2^-64 of the kept part. The count
@@ -129,6 +132,15 @@ def structure(s: Scenario) -> Structure:
         effects=effects,
         tactic_groups=tuple((n, np.array(ix, np.intp)) for n, ix in sorted(groups.items())),
         doubling_steps=steps,
+        events_on=tuple(
+            (n, np.array(ev, np.int64)) for n in range(len(nodes))
+            if (ev := [e for e, name in enumerate(events)
+                       if s.pressures[name].target == nodes[n]])
+        ),
+        reaching=tuple(
+            (a, np.array(sorted(nodes.index(m) for m in nx.ancestors(graph, p) | {p}), np.int64))
+            for a, p in enumerate(parties)
+        ),
     )
 
 

@@ -128,13 +128,18 @@ class Negotiation:
         for (a, b), ks in self._effect_stakes.items():
             shift[:, a, b] = canonical_sum(self.effect_value[:, ks], axis=1)
 
-        # 2. Strain: the pressure reaching each node, g = M d, carried over with decay.
-        on_node = st.target[None, :] == np.arange(st.N)[:, None]  # (N, E)
-        d = canonical_sum(
-            np.where(active[:, None, :] & on_node[None], dr.magnitude[:, None, :], 0.0), axis=2
-        )  # (R, N)
-        g = canonical_sum(dr.propagation * d[:, None, :], axis=2)  # (R, N)
-        self.strain = np.maximum(0.0, dr.decay * self.strain + g[:, : st.P])
+        # 2. Strain: the pressure reaching each party, g = M d, carried over with decay. Only
+        # the structurally non-zero terms are summed (events on a node; nodes whose pressure
+        # can reach the party): leaving out exact zeros changes no sum.
+        R = self.runs
+        d = np.zeros((R, st.N))
+        for n, events in st.events_on:
+            d[:, n] = canonical_sum(np.where(active[:, events], dr.magnitude[:, events], 0.0),
+                                    axis=1)
+        g = np.zeros((R, st.P))
+        for a, sources in st.reaching:
+            g[:, a] = canonical_sum(dr.propagation[:, a, sources] * d[:, sources], axis=1)
+        self.strain = np.maximum(0.0, dr.decay * self.strain + g)
 
         # 3. Red lines: soft ones give toward their limits; hard ones only by direct effects.
         lo, hi = st.lo[None, None], st.hi[None, None]

@@ -15,7 +15,12 @@ Array = NDArray[np.float64]
 
 
 def canonical_sum(a: Array, axis: int) -> Array:
-    """Sum along ``axis`` in ascending order of the terms, one term at a time."""
+    """Sum along ``axis`` in ascending order of the terms, one term at a time.
+
+    Up to two terms need no sorting: a + b is exactly b + a.
+    """
+    if a.shape[axis] <= 2:
+        return np.asarray(a.sum(axis=axis), dtype=np.float64)
     terms = np.sort(np.moveaxis(a, axis, -1), axis=-1)
     if terms.shape[-1] == 0:
         return np.zeros(terms.shape[:-1])

@@ -42,12 +42,14 @@ class Hist:
     def zeros(cls, shape: tuple[int, ...]) -> Hist:
         return cls(np.zeros(shape, np.int64), np.full(shape, np.inf), np.full(shape, -np.inf))
 
-    def add(self, flat_index: I64, values: F64) -> None:
-        """Count ``values`` into bins given as indices into the flattened histogram."""
-        n = self.counts.size
-        self.counts += np.bincount(flat_index, minlength=n).reshape(self.counts.shape)
-        np.minimum.at(self.vmin.reshape(-1), flat_index, values)
-        np.maximum.at(self.vmax.reshape(-1), flat_index, values)
+    def add(self, flat_index: I64, values: F64, at: int | None = None) -> None:
+        """Count ``values`` into bins given as indices into the flattened histogram, or into
+        the flattened slice ``[at]`` of it (one round of a per-round histogram)."""
+        counts, vmin, vmax = ((self.counts, self.vmin, self.vmax) if at is None else
+                              (self.counts[at], self.vmin[at], self.vmax[at]))
+        counts += np.bincount(flat_index, minlength=counts.size).reshape(counts.shape)
+        np.minimum.at(vmin.reshape(-1), flat_index, values)
+        np.maximum.at(vmax.reshape(-1), flat_index, values)
 
     def merge(self, other: Hist) -> None:
         self.counts += other.counts
@@ -151,5 +153,5 @@ class Aggregate:
 
 
 def _add(h: Hist, k: int, flat: I64, values: F64) -> None:
-    """Count into round ``k`` of a per-round histogram."""
-    h.add(flat + k * (h.counts.size // h.counts.shape[0]), values)
+    """Count into round ``k`` of a per-round histogram (only that round's slice is touched)."""
+    h.add(flat, values, at=k)

@@ -82,7 +82,12 @@ def blockers_and_gaps(a_lo: F64, a_hi: F64, stakes: B, is_open: B, eps: F64
         # Runs last, so every array operation runs along a long contiguous axis.
         lo = a_lo[:, held, i].T[:, closed]  # (K, Rc)
         hi = a_hi[:, held, i].T[:, closed]
-        b, g = _blockers_and_gaps(lo, hi, float(eps[i]))
+        if len(held) == 2 and (lo <= hi).all():
+            # Two disjoint sets: both block, and each gap is the distance between them.
+            apart = np.maximum(np.maximum(lo[0] - hi[1], lo[1] - hi[0]), 0.0)
+            b, g = np.ones(lo.shape, bool), np.stack([apart, apart])
+        else:
+            b, g = _blockers_and_gaps(lo, hi, float(eps[i]))
         rows, cols = closed[None, :], held[:, None]
         blockers[rows, cols, i] = b
         gaps[rows, cols, i] = g
