@@ -299,13 +299,23 @@ def _propagation(st: Structure, take: _Sampler) -> F64:
     edges = list(s.leverage_edges())
     random = any(is_random(w) for _, _, w in edges)
     R = len(take.runs) if random else 1
-    wt = np.zeros((R, N, N))  # W^T: wt[b, a] = weight of edge a -> b
-    for a, b, w in edges:
-        wt[:, st.nodes.index(b), st.nodes.index(a)] = take(w, f"leverage.{a}.{b}")[:R]
     m = np.broadcast_to(np.eye(N), (R, N, N)).copy()
+    if not edges:
+        return m
+    # Only nodes with an edge take part; every other node passes on just its own pressure.
+    # (Leaving them out drops exact zeros from every sum, so nothing changes but the memory:
+    # the doubling holds (R, k, k, k) products for k linked nodes, not (R, N, N, N).)
+    linked = sorted({st.nodes.index(a) for a, _, _ in edges} |
+                    {st.nodes.index(b) for _, b, _ in edges})
+    k = len(linked)
+    wt = np.zeros((R, k, k))  # W^T: wt[b, a] = weight of edge a -> b
+    for a, b, w in edges:
+        wt[:, linked.index(st.nodes.index(b)), linked.index(st.nodes.index(a))] = take(
+            w, f"leverage.{a}.{b}")[:R]
+    sub = np.broadcast_to(np.eye(k), (R, k, k)).copy()
     power = wt
-    if edges:
-        for _ in range(st.doubling_steps):
-            m = m + ordered_matmul(power, m)
-            power = ordered_matmul(power, power)
+    for _ in range(st.doubling_steps):
+        sub = sub + ordered_matmul(power, sub)
+        power = ordered_matmul(power, power)
+    m[:, np.array(linked)[:, None], np.array(linked)[None, :]] = sub
     return m

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .arrays import Structure, structure
+from .distributions import is_random
 from .engine import Negotiation
 from .random_ import normalise_seed
 from .results import Aggregate
@@ -52,8 +53,14 @@ class Outcome:
 
 
 def default_batch(st: Structure) -> int:
-    """Runs per batch, so a batch's working arrays stay around ``CELLS_PER_BATCH``."""
-    per_run = max(1, st.P * 2 * st.P * st.I + st.N * st.N)
+    """Runs per batch, so a batch's working arrays stay around ``CELLS_PER_BATCH``: the
+    (R, P, I) state, blockers' (K, 2K) candidates, and the propagation's (k, k, k) products
+    when the leverage weights are drawn per run."""
+    edges = list(st.scenario.leverage_edges())
+    linked = len({a for a, _, _ in edges} | {b for _, b, _ in edges})
+    drawn = any(is_random(w) for _, _, w in edges)
+    per_run = max(1, 16 * st.P * st.I + 2 * st.P * st.P + st.N * st.N
+                  + (linked**3 if drawn else 0))
     return int(max(64, min(20_000, CELLS_PER_BATCH // per_run)))
 
 
