@@ -235,9 +235,10 @@ def draw_batch(st: Structure, seed: int | None, runs: I64) -> Draws:
             )
     # b_pi = beta_p x (mean salience of p's stakes) / s_pi, unless the stake sets its own beta.
     held = st.stakes[None]
-    mean_sal = (
-        canonical_sum(np.where(held, sal, 0.0), axis=2) / np.maximum(st.stakes.sum(axis=1), 1)[None]
-    )
+    count = st.stakes.sum(axis=1)[None]
+    # A party with no stakes has no mean salience; 1 keeps its (unused) exponent finite.
+    mean_sal = np.where(count > 0, canonical_sum(np.where(held, sal, 0.0), axis=2)
+                        / np.maximum(count, 1), 1.0)
     derived = beta_p[:, :, None] * mean_sal[:, :, None] / sal
     beta = np.where(stake_beta[None], beta, derived)
 

@@ -273,13 +273,27 @@ Param = Annotated[
 """A real-valued field: a number, a cited number, or a distribution."""
 
 
+class Round(Fixed):
+    """A fixed round number; written back as a whole number."""
+
+    @model_serializer(mode="wrap")
+    def _bare_when_uncited(self, handler: Any) -> Any:
+        if self.source is None and self.assumption is None:
+            return int(self.value)
+        data = handler(self)
+        data["value"] = int(self.value)
+        return data
+
+
 def _coerce_round(value: Any) -> Any:
     if isinstance(value, bool | float):
         raise PydanticCustomError(
             "round_type", "expected a whole round number or {dist: choice, values: [...]}"
         )
     if isinstance(value, int):
-        return Fixed(value=float(value))
+        return Round(value=float(value))
+    if isinstance(value, dict) and "value" in value and "dist" not in value:
+        return Round.model_validate(value)
     if isinstance(value, dict) and value.get("dist", "choice") != "choice" and "dist" in value:
         raise PydanticCustomError(
             "round_type", "a round can only be uncertain as {dist: choice, values: [...]}"
@@ -287,7 +301,7 @@ def _coerce_round(value: Any) -> Any:
     return value
 
 
-def _whole_rounds(value: Fixed | Choice) -> Fixed | Choice:
+def _whole_rounds(value: Round | Choice) -> Round | Choice:
     numbers = [value.value] if isinstance(value, Fixed) else value.values
     if any(x != int(x) for x in numbers):
         raise PydanticCustomError("round_type", "rounds are whole numbers")
@@ -295,9 +309,9 @@ def _whole_rounds(value: Fixed | Choice) -> Fixed | Choice:
 
 
 RoundParam = Annotated[
-    Annotated[Fixed, Tag("fixed")] | Annotated[Choice, Tag("choice")],
+    Annotated[Round, Tag("fixed")] | Annotated[Choice, Tag("choice")],
     Discriminator(_param_tag),
-    BeforeValidator(_coerce_round, json_schema_input_type=int | Fixed | Choice),
+    BeforeValidator(_coerce_round, json_schema_input_type=int | Round | Choice),
     AfterValidator(_whole_rounds),
 ]
 """A round number (start, end): a whole number or a choice of whole numbers."""

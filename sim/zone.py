@@ -129,13 +129,15 @@ def nash_point(
     c = np.where(factor, capability[:, :, None], 0.0)
     safe = np.where(factor, span, 1.0)
     lo, hi = z.lo.copy(), np.maximum(z.lo, z.hi)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        u = 1.0 - np.abs(mid[:, None] - ideal) / safe
-        slope = np.where(factor, -np.sign(mid[:, None] - ideal) / safe / np.maximum(u, 1e-300), 0.0)
-        grad = canonical_sum(c * slope, axis=1)
-        up = grad > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    with np.errstate(over="ignore", divide="ignore"):  # u -> 0 at a red line: +-inf
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            u = 1.0 - np.abs(mid[:, None] - ideal) / safe
+            pull = -np.sign(mid[:, None] - ideal) / safe / np.maximum(u, 1e-300)
+            slope = np.where(factor, pull, 0.0)
+            grad = canonical_sum(c * slope, axis=1)
+            up = grad > 0
+            lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
     x = 0.5 * (lo + hi)
     x = np.where(z.hi - z.lo <= 0, z.lo, x)
     return np.where(z.open & (factor.any(axis=1) | (z.hi - z.lo <= 0)), x, np.nan)
