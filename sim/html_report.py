@@ -7,8 +7,11 @@ texts) is HTML-escaped, so a scenario cannot inject markup.
 
 Contents: the run (scenario, seed, runs, status), the summary, every figure kind of
 :mod:`sim.plot` with a caption on how to read it, the zone table of the scenario at its means,
-and where each number of the scenario comes from (cited facts with their texts, or the stated
-assumption).
+"What would it take" (the minimal red-line moves that open each closed zone at round 1 and at
+the deadline, and, when given or asked for, tipping points and the sensitivity ranking), and
+where each number of the scenario comes from (cited facts with their texts, or the stated
+assumption). The what-if section is cheap by default (two plays at the means); a sensitivity
+analysis runs hundreds of scenarios, so it is computed only when asked for.
 """
 
 from __future__ import annotations
@@ -18,9 +21,15 @@ import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .plot import KINDS, RunData, describe_zone, png_bytes, render, zone_ladder
 from .rundir import write_atomic
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+    from .sensitivity import Sensitivity
+    from .tipping import TipResult
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
@@ -258,8 +267,128 @@ def _meta(run: RunData) -> str:
                                          for k, v in items) + "</dl>"
 
 
-def report_html(run: RunData, dpi: float = 100) -> str:
-    """The report as one HTML document (figures embedded)."""
+WHAT_IF_INTRO = (
+    "The smallest moves of red lines that would open each closed zone, for the scenario at its "
+    "means (negsim gap): only the red-line end of an acceptable set can move, away from the "
+    "ideal and up to the stake's limit; a hard red line does not move at all. The total is "
+    "the sum of the moves; where several points cost the same, the zone opens at the middle "
+    "of them, which splits the moves between parties that could equally make them."
+)
+
+
+def _concessions(s: Scenario, t: int) -> str:
+    """The minimal concessions at round ``t`` as a table (or a line saying all is open)."""
+    from .concessions import minimal_concessions
+
+    rows = []
+    for c in minimal_concessions(s, t):
+        issue = s.issues[c.issue]
+        unit = f" {issue.unit}" if issue.unit else ""
+        if c.opens and c.point is not None:
+            what = (f"opens at {issue.describe(c.point)} with {c.total:g}{unit} of moves "
+                    f"({c.total_share:.1%} of the scale)")
+            moves = "; ".join(f"{m.party} {m.distance:g}{unit} ({m.share:.1%})" for m in c.moves)
+        else:
+            what = f"cannot open by soft red lines: {c.note}"
+            moves = "; ".join(
+                ([f"hard red lines in the way: {', '.join(c.hard_in_the_way)}"]
+                 if c.hard_in_the_way else [])
+                + ([f"ideals that cross: {', '.join(c.crossing_ideals)}"]
+                   if c.crossing_ideals else []))
+        rows.append([issue.label, ", ".join(c.blockers) or "-", what, moves or "-"])
+    if not rows:
+        return "<p>Every zone is open: nothing needs to move.</p>"
+    return _table(["issue", "blocked by", "what would open it", "who moves, how far"], rows,
+                  table_id=f"gap-{t}")
+
+
+def _tipping(results: Sequence[TipResult]) -> str:
+    rows = []
+    for r in results:
+        band = ""
+        if r.band is not None:
+            a, b = r.band
+            band = (f"{'<= ' if r.band_open[0] else ''}{r.fmt(a)} to "
+                    f"{'>= ' if r.band_open[1] else ''}{r.fmt(b)}")
+        rows.append([r.headline, f"{r.label} in [{r.fmt(r.lo)}, {r.fmt(r.hi)}]", r.verdict(),
+                     band or "-",
+                     f"{r.runs:,} runs, seed {r.seed}" if r.runs is not None else "at the means"])
+    return ("<p>Where an outcome flips as one parameter moves (negsim tip): bracketing and "
+            "bisection with the same random numbers at every value. The band of a Monte Carlo "
+            "target holds the values at which the level lies inside the Wilson 95% interval of "
+            "the estimated probability.</p>"
+            + _table(["target", "varied", "result", "95% band", "evaluated with"], rows,
+                     table_id="tipping"))
+
+
+def _sensitivity(result: Sensitivity, dpi: float) -> str:
+    from .sensitivity import tornado
+
+    ix = result.indices["deal"]
+    if result.method == "morris":
+        header = ["rank", "input", "distribution", "range", "mu*", "+-95%", "sigma"]
+        names = ["mu_star", "mu_star_conf", "sigma"]
+        how = ("Morris screening: mu* is the mean absolute elementary effect, the change in "
+               "P(deal) per whole range of the input; sigma, the spread of those effects, "
+               "flags interactions.")
+    else:
+        header = ["rank", "input", "distribution", "range", "S1", "+-95%", "ST", "+-95%"]
+        names = ["S1", "S1_conf", "ST", "ST_conf"]
+        how = ("Sobol indices: S1 is the share of the variance of P(deal) due to the input "
+               "alone, ST with its interactions.")
+    rows = [[str(k), result.inputs[j].label, result.inputs[j].current,
+             result.inputs[j].range_text(), *(f"{float(ix[n][j]):.3f}" for n in names)]
+            for k, j in enumerate(result.ranking("deal"), start=1)]
+    uri = data_uri(png_bytes(tornado(result), dpi))
+    return "\n".join([
+        f"<p>{esc(result.heading())}. Every uncertain input is fixed at each sampled value and "
+        f"the rest drawn as usual with one seed (common random numbers). {esc(how)}</p>",
+        _table(header, rows, numeric=frozenset(range(4, len(header))), table_id="sensitivity"),
+        f'<figure id="fig-tornado"><img src="{uri}" alt="Sensitivity of P(deal)">'
+        "<figcaption>The uncertain inputs ranked by their influence on P(deal by the "
+        "deadline), most influential on top; each label gives the range sampled.</figcaption>"
+        "</figure>",
+    ])
+
+
+def what_if_html(run: RunData, dpi: float = 100,
+                 sensitivity: Sensitivity | bool | None = None,
+                 tipping: Sequence[TipResult] = ()) -> str:
+    """The "What would it take" section: minimal concessions at round 1 and at the deadline,
+    then the tipping points given, then the sensitivity ranking (computed here, with the
+    default fast Morris screening, when ``sensitivity`` is True)."""
+    if run.loaded is None:
+        return ('<p class="note">The scenario file was not found, so what it would take cannot '
+                "be computed.</p>")
+    s = run.loaded.scenario
+    out = [f"<p>{esc(WHAT_IF_INTRO)}</p>"]
+    for t in ladder_rounds(s.rounds):
+        which = "the deadline" if t == s.rounds else "round 1"
+        out.append(f"<h3>Minimal concessions at {esc(which)}: {esc(s.round_label(t))}</h3>")
+        out.append(_concessions(s, t))
+    if tipping:
+        out.append("<h3>Tipping points</h3>")
+        out.append(_tipping(tipping))
+    if sensitivity is True:
+        from .sensitivity import SALibMissing, run_sensitivity
+
+        try:
+            sensitivity = run_sensitivity(run.loaded)
+        except SALibMissing as exc:
+            out.append(f'<p class="note">{esc(exc)}</p>')
+            sensitivity = None
+    if sensitivity is not None and sensitivity is not False:
+        out.append("<h3>Which uncertain inputs matter</h3>")
+        out.append(_sensitivity(sensitivity, dpi))
+    return "\n".join(out)
+
+
+def report_html(run: RunData, dpi: float = 100, *, what_if: bool = True,
+                sensitivity: Sensitivity | bool | None = None,
+                tipping: Sequence[TipResult] = ()) -> str:
+    """The report as one HTML document (figures embedded). ``what_if`` adds the "What would
+    it take" section (minimal concessions; cheap); ``sensitivity`` (a result, or True to
+    compute the default Morris screening) and ``tipping`` add to it."""
     s = run.loaded.scenario if run.loaded else None
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -276,7 +405,9 @@ def report_html(run: RunData, dpi: float = 100) -> str:
                      "finished.</p>")
     sections = [("run", "The run"), ("summary", "Summary"),
                 *((f"fig-{k}", TITLES[k]) for k in KINDS),
-                ("zones", "Zone table at the means"), ("sources", "Sources and assumptions")]
+                ("zones", "Zone table at the means"),
+                *([("what-if", "What would it take")] if what_if else []),
+                ("sources", "Sources and assumptions")]
     parts.append("<nav><ol>" + "".join(f'<li><a href="#{a}">{esc(t)}</a></li>'
                                        for a, t in sections) + "</ol></nav>")
     parts.append('<h2 id="run">The run</h2>')
@@ -289,6 +420,9 @@ def report_html(run: RunData, dpi: float = 100) -> str:
         parts.append(_figure(kind, run, dpi))
     parts.append('<h2 id="zones">Zone table at the means</h2>')
     parts.append(_zone_table(run))
+    if what_if:
+        parts.append('<h2 id="what-if">What would it take</h2>')
+        parts.append(what_if_html(run, dpi, sensitivity, tipping))
     parts.append('<h2 id="sources">Sources and assumptions</h2>')
     parts.append(_sources(run))
     parts.append('<p style="color:#777;font-size:0.85em">Made by negsim '
@@ -299,11 +433,16 @@ def report_html(run: RunData, dpi: float = 100) -> str:
 
 
 def write_report(run_dir: str | Path, out_path: str | Path | None = None, *,
-                 run: RunData | None = None, dpi: float = 100) -> Path:
+                 run: RunData | None = None, dpi: float = 100, what_if: bool = True,
+                 sensitivity: Sensitivity | bool | None = None,
+                 tipping: Sequence[TipResult] = ()) -> Path:
     """Write the report of ``run_dir`` to ``out_path`` (default ``run_dir/report.html``)
     atomically; returns the path written. Raises :class:`~sim.plot.RunDirError` if
-    ``run_dir`` is not a run directory."""
+    ``run_dir`` is not a run directory. ``what_if``, ``sensitivity`` and ``tipping``: as for
+    :func:`report_html` (by default the what-if section holds the minimal concessions only,
+    so the report stays fast)."""
     run = run or RunData.load(run_dir)
     out = Path(out_path) if out_path is not None else Path(run_dir) / "report.html"
-    write_atomic(out, report_html(run, dpi))
+    write_atomic(out, report_html(run, dpi, what_if=what_if, sensitivity=sensitivity,
+                                  tipping=tipping))
     return out
