@@ -313,12 +313,16 @@ def list_tactics(
 
 
 from .cli_sweep import sweep as sweep_command  # noqa: E402
+from .cli_teach import brief, debrief, play  # noqa: E402
 from .cli_views import compare, plot, report  # noqa: E402
 
 app.command("sweep")(sweep_command)
 app.command("plot")(plot)
 app.command("compare")(compare)
 app.command("report")(report)
+app.command("brief")(brief)
+app.command("play")(play)
+app.command("debrief")(debrief)
 
 
 def main() -> None:
