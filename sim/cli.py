@@ -11,13 +11,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from . import __version__
+from .cli_common import SetOption, err, load
 from .errors import ScenarioError
-from .loading import Loaded, load_scenario
+from .loading import load_scenario
 from .scenario import Scenario
 
 app = typer.Typer(
@@ -30,39 +31,6 @@ app = typer.Typer(
 )
 list_app = typer.Typer(help="List the building blocks negsim knows.", no_args_is_help=True)
 app.add_typer(list_app, name="list")
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        help="Override a field: dotted.path=value (YAML value); repeatable.",
-        metavar="PATH=VALUE",
-    ),
-]
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _fail(exc: ScenarioError, what: str) -> NoReturn:
-    errors = [p for p in exc.problems if p.severity == "error"]
-    for p in exc.problems:
-        _err(str(p))
-    n = len(errors)
-    _err(f"{what}: {n} problem{'s' if n != 1 else ''}; nothing was run.")
-    raise typer.Exit(2)
-
-
-def _load(path: Path, overrides: list[str] | None) -> Loaded:
-    try:
-        loaded = load_scenario(path, overrides or ())
-    except ScenarioError as exc:
-        _fail(exc, str(path))
-    for w in loaded.warnings:
-        _err(str(w))
-    return loaded
-
 
 def _version(value: bool) -> None:
     if value:
@@ -114,12 +82,12 @@ def validate(
         except ScenarioError as exc:
             failed += 1
             for p in exc.problems:
-                _err(str(p))
+                err(str(p))
             n = sum(p.severity == "error" for p in exc.problems)
-            _err(f"{f}: {n} problem{'s' if n != 1 else ''}")
+            err(f"{f}: {n} problem{'s' if n != 1 else ''}")
             continue
         for w in loaded.warnings:
-            _err(str(w))
+            err(str(w))
         typer.echo(f"{f}: valid")
         typer.echo(describe(loaded.scenario))
     if failed:
@@ -140,7 +108,7 @@ def schema(
         from .rundir import write_atomic
 
         write_atomic(out, text)
-        _err(f"wrote {out}")
+        err(f"wrote {out}")
 
 
 @app.command()
@@ -171,7 +139,7 @@ def run(
     from .rundir import RunWriter
 
     overrides = list(set_ or []) + ([f"rounds={rounds}"] if rounds else [])
-    loaded = _load(file, overrides)
+    loaded = load(file, overrides)
     s = loaded.scenario
     seed = normalise_seed(seed if seed is not None else s.seed)
     if out is None:
@@ -180,7 +148,7 @@ def run(
     try:
         writer = RunWriter(out, loaded, seed, runs, workers, batch)
     except OSError as exc:
-        _err(f"{out}: cannot write the run directory: {exc.strerror or exc}")
+        err(f"{out}: cannot write the run directory: {exc.strerror or exc}")
         raise typer.Exit(2) from None
     bar = tqdm(
         total=runs,
@@ -203,7 +171,7 @@ def run(
         "strain.csv, settlements.csv, zones_at_means.txt)"
     )
     if outcome.interrupted:
-        _err(
+        err(
             f"interrupted: kept the {outcome.completed:,} runs that finished; the manifest "
             "says status partial"
         )
@@ -223,10 +191,10 @@ def zones(
     from .report import ZONE_COLUMNS, format_zone_table, zone_table
     from .rundir import csv_text
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     s = loaded.scenario
     if round_ and max(round_) > s.rounds:
-        _err(f"--round {max(round_)}: the scenario has {s.rounds} rounds")
+        err(f"--round {max(round_)}: the scenario has {s.rounds} rounds")
         raise typer.Exit(2)
     table = zone_table(s, round_ or None)
     if csv:
@@ -247,7 +215,7 @@ def sources(
     flag numbers that have neither (exit status 1 if any)."""
     from .sources import parameter_sources
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     rows = parameter_sources(loaded.scenario)
     flagged = [r for r in rows if r.status == "unsourced"]
     for r in flagged if unsourced_only else rows:
@@ -277,10 +245,10 @@ def gap(
     lines that opens it, who must make it and how far, or the hard red lines in the way."""
     from .concessions import format_concessions, minimal_concessions
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     s = loaded.scenario
     if round_ is not None and round_ > s.rounds:
-        _err(f"--round {round_}: the scenario has {s.rounds} rounds")
+        err(f"--round {round_}: the scenario has {s.rounds} rounds")
         raise typer.Exit(2)
     typer.echo(format_concessions(s, minimal_concessions(s, round_)))
 
@@ -330,5 +298,5 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err("interrupted")
+        err("interrupted")
         sys.exit(130)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from .cli_common import err, fail
 from .errors import ScenarioError
 from .sweep import (
     CELLS_FILE,
@@ -33,15 +33,6 @@ VARY_HELP = (
     "A field and its values: dotted.path=v1,v2,... (YAML values) or dotted.path=start:stop:step "
     "(numbers, stop included when a step lands on it); repeatable: the grid is the product."
 )
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _exit(text: str, code: int) -> NoReturn:
-    _err(text)
-    raise typer.Exit(code)
 
 
 def default_out(file: Path, vary: list[str], seed: int | None, runs: int) -> Path:
@@ -91,35 +82,35 @@ def sweep(
     """Run the scenario on a grid of variants (every --vary combination, plus the baseline)
     with the same seed, and write one row per variant to sweep.csv; rerun to resume."""
     if scheduler is not None and workers != 1:
-        _exit("use --workers for local processes or --scheduler for a Dask cluster, not both", 2)
+        fail("use --workers for local processes or --scheduler for a Dask cluster, not both", 2)
     if scheduler is not None:
         try:
             import_dask()
         except DaskMissing as exc:
-            _exit(str(exc), 2)
+            fail(str(exc), 2)
     try:
         plan = plan_cells(file, vary)
     except ScenarioError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         for p in exc.problems:
-            _err(str(p))
+            err(str(p))
         n = len(errors)
-        _exit(f"{file}: {n} problem{'s' if n != 1 else ''}; nothing was run.", 2)
+        fail(f"{file}: {n} problem{'s' if n != 1 else ''}; nothing was run.", 2)
     for w in plan.warnings:
-        _err(str(w))
+        err(str(w))
     if out is None:
         out = default_out(file, vary, seed, runs)
     shape = " x ".join(str(len(v.values)) for v in plan.varies)
     n_cells = len(plan.cells)
     where = f"on {scheduler}" if scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
-    _err(f"sweep: {n_cells} cells (baseline + {shape}) x {runs:,} runs, {where} -> {out}/")
+    err(f"sweep: {n_cells} cells (baseline + {shape}) x {runs:,} runs, {where} -> {out}/")
 
     def on_cell(cell: Cell, result: dict[str, Any], seconds: float | None) -> None:
         if quiet:
             return
         n = max(int(result["runs"]), 1)
         took = f" in {seconds:.1f} s" if seconds is not None else ""
-        _err(f"  {cell.label()}: P(deal) {result['deal'][-1] / n:.1%}{took}")
+        err(f"  {cell.label()}: P(deal) {result['deal'][-1] / n:.1%}{took}")
 
     try:
         result = run_sweep(
@@ -130,16 +121,16 @@ def sweep(
             workers=workers,
             scheduler=scheduler,
             on_cell=on_cell,
-            log=_err,
+            log=err,
         )
     except DaskMissing as exc:
-        _exit(str(exc), 2)
+        fail(str(exc), 2)
     except SchedulerUnreachable as exc:
-        _exit(str(exc), 2)
+        fail(str(exc), 2)
     except OSError as exc:
-        _exit(f"{out}: cannot write the sweep folder: {exc.strerror or exc}", 2)
+        fail(f"{out}: cannot write the sweep folder: {exc.strerror or exc}", 2)
     except Exception as exc:  # a cell failed (a bug, or a worker without negsim)
-        _exit(f"sweep stopped: a cell failed: {type(exc).__name__}: {exc}", 1)
+        fail(f"sweep stopped: a cell failed: {type(exc).__name__}: {exc}", 1)
 
     from .report import text_table
 
@@ -161,24 +152,8 @@ def sweep(
     typer.echo("\n".join(text_table(header, body, right=frozenset({0, len(header) - 2}))))
     typer.echo(f"\nwrote {out}/ ({TABLE_FILE}, {CELLS_FILE}, {MANIFEST_FILE})")
     if result.interrupted:
-        _err(
+        err(
             f"interrupted: kept the {len(result.rows)} of {n_cells} cells that finished; the "
             "manifest says status partial; run the same command again to resume"
         )
         raise typer.Exit(130)
-
-
-def main() -> None:
-    """Run ``sweep`` as a command of its own (``python -m sim.cli_sweep``), until the lead
-    registers it in ``sim/cli.py``."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-    app.command()(sweep)
-    try:
-        app()
-    except KeyboardInterrupt:
-        _err("interrupted")
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -19,55 +19,20 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from .errors import ScenarioError
-from .loading import Loaded, load_scenario
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        help="Override a field: dotted.path=value (YAML value); repeatable.",
-        metavar="PATH=VALUE",
-    ),
-]
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _fail(text: str) -> NoReturn:
-    _err(text)
-    raise typer.Exit(2)
-
-
-def _load(path: Path, overrides: list[str] | None) -> Loaded:
-    """Load a scenario or print every problem and exit 2."""
-    try:
-        loaded = load_scenario(path, overrides or ())
-    except ScenarioError as exc:
-        for p in exc.problems:
-            _err(str(p))
-        n = sum(p.severity == "error" for p in exc.problems)
-        _fail(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was run.")
-    except OSError as exc:
-        _fail(f"{path}: cannot read: {exc.strerror or exc}")
-    for w in loaded.warnings:
-        _err(str(w))
-    return loaded
+from .cli_common import SetOption, err, fail, load
 
 
 def _read_text(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        _fail(f"{path}: cannot read the {what}: {exc.strerror or exc}")
+        fail(f"{path}: cannot read the {what}: {exc.strerror or exc}")
     except UnicodeDecodeError:
-        _fail(f"{path}: the {what} is not UTF-8 text")
+        fail(f"{path}: the {what} is not UTF-8 text")
 
 
 def _write(path: Path, text: str) -> None:
@@ -76,7 +41,7 @@ def _write(path: Path, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:
-        _fail(f"{path}: cannot write: {exc.strerror or exc}")
+        fail(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,16 +66,16 @@ def brief(
     red lines, priorities, tactic advice and pressures, and only estimates of the others'."""
     from .brief import UnknownParty, role_brief
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     try:
         text = role_brief(loaded.scenario, party, seed)
     except UnknownParty as exc:
-        _fail(f"--party {party}: {exc}")
+        fail(f"--party {party}: {exc}")
     if out is None:
         typer.echo(text, nl=False)
     else:
         _write(out, text)
-        _err(f"wrote {out}")
+        err(f"wrote {out}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,12 +141,12 @@ def play(
     from .brief import UnknownParty, check_party
     from .play import OffersFileError, play_game, read_offers
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     s = loaded.scenario
     try:
         check_party(s, as_)
     except UnknownParty as exc:
-        _fail(f"--as {as_}: {exc}")
+        fail(f"--as {as_}: {exc}")
     scripted = None
     ask: Callable[[str], str] = input  # a terminal: the person types
     if offers is not None:
@@ -189,8 +154,8 @@ def play(
             parsed = read_offers(_read_text(offers, "offers file"), s, as_, str(offers))
         except OffersFileError as exc:
             for p in exc.problems:
-                _err(p)
-            _fail(f"{offers}: {len(exc.problems)} problem"
+                err(p)
+            fail(f"{offers}: {len(exc.problems)} problem"
                   f"{'s' if len(exc.problems) != 1 else ''}; nothing was played.")
         if isinstance(parsed, dict):
             scripted, ask = parsed, _keep_suggestion
@@ -232,17 +197,17 @@ def debrief(
     from .plot import save_figure
     from .rundir import csv_text
 
-    loaded = _load(file, set_)
+    loaded = load(file, set_)
     s = loaded.scenario
     try:
         teams, notes = read_deals(_read_text(deals, "deals file"), s, str(deals))
     except DealsError as exc:
         for p in exc.problems:
-            _err(p)
-        _fail(f"{deals}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}; "
+            err(p)
+        fail(f"{deals}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}; "
               "nothing was run.")
     for note in notes:
-        _err(f"note: {note}")
+        err(f"note: {note}")
     from .debrief import debrief as run_debrief
 
     result = run_debrief(s, teams, runs, seed)
@@ -257,24 +222,5 @@ def debrief(
     try:
         save_figure(debrief_figure(result), out / "debrief.png")
     except OSError as exc:
-        _fail(f"{out / 'debrief.png'}: cannot write: {exc.strerror or exc}")
+        fail(f"{out / 'debrief.png'}: cannot write: {exc.strerror or exc}")
     typer.echo(f"\nwrote {out / 'debrief.png'}, debrief.txt and debrief.csv")
-
-
-def main() -> None:
-    """Run the teaching commands on their own (``python -m sim.cli_teach``), until the lead
-    registers them in ``sim/cli.py``."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                      rich_markup_mode=None, no_args_is_help=True)
-    app.command("brief")(brief)
-    app.command("play")(play)
-    app.command("debrief")(debrief)
-    try:
-        app()
-    except KeyboardInterrupt:
-        _err("interrupted")
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -16,32 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from .cli_common import err, fail
 from .plot import ALL_KINDS, KINDS, RunData, RunDirError
 
 #: Output formats of the static kinds (by the file's suffix).
 FORMATS = (".png", ".svg", ".pdf")
 
 
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _fail(text: str) -> NoReturn:
-    _err(text)
-    raise typer.Exit(2)
-
-
 def _load_run(path: Path) -> RunData:
     try:
         run = RunData.load(path)
     except RunDirError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for note in run.notes:
-        _err(f"{path}: note: {note}")
+        err(f"{path}: note: {note}")
     return run
 
 
@@ -91,20 +83,20 @@ def plot(
     from .plot import render, zone_animation
 
     if kind not in (*ALL_KINDS, "all"):
-        _fail(f"--kind {kind}: unknown kind; choose one of {', '.join(ALL_KINDS)}, all")
+        fail(f"--kind {kind}: unknown kind; choose one of {', '.join(ALL_KINDS)}, all")
     if round_ and kind not in ("ladder", "animation"):
-        _fail(f"--round applies to --kind ladder and animation, not {kind}")
+        fail(f"--round applies to --kind ladder and animation, not {kind}")
     if kind == "all" and out is not None:
-        _fail("--kind all writes RUN_DIR/<kind>.png for every kind; leave out --out")
+        fail("--kind all writes RUN_DIR/<kind>.png for every kind; leave out --out")
     suffix = ".gif" if kind == "animation" else ".png"
     if out is not None:
         if kind == "animation" and out.suffix.lower() != ".gif":
-            _fail(f"--out {out}: an animation is written as .gif")
+            fail(f"--out {out}: an animation is written as .gif")
         if kind != "animation" and out.suffix.lower() not in FORMATS:
-            _fail(f"--out {out}: write a figure as {', '.join(FORMATS)}")
+            fail(f"--out {out}: write a figure as {', '.join(FORMATS)}")
     run = _load_run(run_dir)
     if round_ and max(round_) > run.T:
-        _fail(f"--round {max(round_)}: the run has {run.T} rounds")
+        fail(f"--round {max(round_)}: the run has {run.T} rounds")
     kinds = list(KINDS) if kind == "all" else [kind]
     for k in kinds:
         target = out if out is not None else run_dir / f"{k}{suffix}"
@@ -114,7 +106,7 @@ def plot(
             else:
                 _write_figure(render(run, k, round_ or None), target)
         except OSError as exc:
-            _fail(f"{target}: cannot write: {exc.strerror or exc}")
+            fail(f"{target}: cannot write: {exc.strerror or exc}")
         typer.echo(str(target))
 
 
@@ -168,9 +160,9 @@ def compare(
 
     for name, path, sets in (("A", a, set_a), ("B", b, set_b)):
         if not path.exists():
-            _fail(f"{name} {path}: no such file or directory")
+            fail(f"{name} {path}: no such file or directory")
         if path.is_dir() and sets:
-            _fail(f"--set-{name.lower()}: {path} is a run directory; overrides apply to a "
+            fail(f"--set-{name.lower()}: {path} is a run directory; overrides apply to a "
                   "scenario file")
     dirs = {name: _load_run(p) for name, p in (("A", a), ("B", b)) if p.is_dir()}
     if out is None:
@@ -184,13 +176,13 @@ def compare(
             loaded[name] = load_scenario(path, sets or ())
         except ScenarioError as exc:
             for problem in exc.problems:
-                _err(str(problem))
+                err(str(problem))
             n = sum(p.severity == "error" for p in exc.problems)
-            _fail(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was run.")
+            fail(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was run.")
         except OSError as exc:
-            _fail(f"{path}: cannot read: {exc.strerror or exc}")
+            fail(f"{path}: cannot read: {exc.strerror or exc}")
         for w in loaded[name].warnings:
-            _err(str(w))
+            err(str(w))
     if loaded:
         other = next(iter(dirs.values()), None)
         if seed is None:
@@ -200,28 +192,28 @@ def compare(
         n_runs = runs or (other.n if other is not None else 2000)
         for name, lo in loaded.items():
             target = out / name.lower()
-            _err(f"running {name}: {lo.path} ({n_runs:,} runs, seed {seed}) into {target}")
+            err(f"running {name}: {lo.path} ({n_runs:,} runs, seed {seed}) into {target}")
             try:
                 _, interrupted = run_scenario(lo, target, n_runs, seed, workers)
             except OSError as exc:
-                _fail(f"{target}: cannot write the run directory: {exc.strerror or exc}")
+                fail(f"{target}: cannot write the run directory: {exc.strerror or exc}")
             if interrupted:
-                _err(f"interrupted: {target} keeps the runs that finished (status partial)")
+                err(f"interrupted: {target} keeps the runs that finished (status partial)")
                 raise typer.Exit(130)
             dirs[name] = _load_run(target)
     elif runs is not None or seed is not None:
-        _err("note: --runs and --seed apply to scenario files; A and B are run directories")
+        err("note: --runs and --seed apply to scenario files; A and B are run directories")
     try:
         comparison = compare_runs(dirs["A"], dirs["B"], n_boot=boot)
     except ValueError as exc:
-        _fail(f"cannot compare: {exc}")
+        fail(f"cannot compare: {exc}")
     text = format_comparison(comparison)
     typer.echo(text)
     try:
         write_atomic(out / "compare.txt", text + "\n")
         _write_figure(comparison_figure(comparison), out / "compare.png")
     except OSError as exc:
-        _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        fail(f"{out}: cannot write: {exc.strerror or exc}")
     typer.echo(f"\nwrote {out / 'compare.txt'} and {out / 'compare.png'}")
 
 
@@ -240,5 +232,5 @@ def report(
     try:
         path = write_report(run_dir, out, run=run)
     except OSError as exc:
-        _fail(f"{out or run_dir / 'report.html'}: cannot write: {exc.strerror or exc}")
+        fail(f"{out or run_dir / 'report.html'}: cannot write: {exc.strerror or exc}")
     typer.echo(str(path))

@@ -348,7 +348,8 @@ def test_ctrl_c_keeps_finished_cells_and_the_same_command_resumes(
     args = [
         sys.executable,
         "-m",
-        "sim.cli_sweep",
+        "sim",
+        "sweep",
         str(sale),
         "--vary",
         f"{PROB}=0.2,0.4,0.8",

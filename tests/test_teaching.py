@@ -362,18 +362,10 @@ def test_play_command_errors_are_one_line_each(tmp_path: Path) -> None:
     assert code == 2 and "file not found" in err and "Traceback" not in err
 
 
-def _registered() -> bool:
-    from sim.cli import app
-
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    return "play" in names
-
-
 def test_play_as_a_subprocess_with_a_pipe() -> None:
-    module = "sim" if _registered() else "sim.cli_teach"
     answers = "\n".join(["abc"] + [""] * 7 + ["9500"]) + "\n"
     proc = subprocess.run(
-        [sys.executable, "-m", module, "play", str(CAR), "--as", "seller", "--runs", "50"],
+        [sys.executable, "-m", "sim", "play", str(CAR), "--as", "seller", "--runs", "50"],
         input=answers, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
@@ -382,7 +374,7 @@ def test_play_as_a_subprocess_with_a_pipe() -> None:
     assert "  -> price settled at 9,450 EUR" in proc.stdout
     # Input that ends early stops the game, still without a traceback.
     proc = subprocess.run(
-        [sys.executable, "-m", module, "play", str(CAR), "--as", "seller", "--runs", "0"],
+        [sys.executable, "-m", "sim", "play", str(CAR), "--as", "seller", "--runs", "0"],
         input="\n\n", capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
