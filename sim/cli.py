@@ -283,6 +283,7 @@ def list_tactics(
 from .cli_sweep import sweep as sweep_command  # noqa: E402
 from .cli_teach import brief, debrief, play  # noqa: E402
 from .cli_views import compare, plot, report  # noqa: E402
+from .cli_whatif import sensitivity, tip  # noqa: E402
 
 app.command("sweep")(sweep_command)
 app.command("plot")(plot)
@@ -291,6 +292,8 @@ app.command("report")(report)
 app.command("brief")(brief)
 app.command("play")(play)
 app.command("debrief")(debrief)
+app.command("tip")(tip)
+app.command("sensitivity")(sensitivity)
 
 
 def main() -> None:

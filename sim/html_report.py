@@ -305,13 +305,8 @@ def _concessions(s: Scenario, t: int) -> str:
 def _tipping(results: Sequence[TipResult]) -> str:
     rows = []
     for r in results:
-        band = ""
-        if r.band is not None:
-            a, b = r.band
-            band = (f"{'<= ' if r.band_open[0] else ''}{r.fmt(a)} to "
-                    f"{'>= ' if r.band_open[1] else ''}{r.fmt(b)}")
         rows.append([r.headline, f"{r.label} in [{r.fmt(r.lo)}, {r.fmt(r.hi)}]", r.verdict(),
-                     band or "-",
+                     r.band_text(),
                      f"{r.runs:,} runs, seed {r.seed}" if r.runs is not None else "at the means"])
     return ("<p>Where an outcome flips as one parameter moves (negsim tip): bracketing and "
             "bisection with the same random numbers at every value. The band of a Monte Carlo "
