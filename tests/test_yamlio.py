@@ -511,19 +511,20 @@ def measure(loader: str, setup: str, call: str) -> dict[str, Any]:
     return result
 
 
-def assert_refused_quickly(result: dict[str, Any], message: str) -> None:
+def assert_refused_quickly(result: dict[str, Any], message: str, seconds: float = 1.0) -> None:
     assert message in result["problems"]
-    assert result["seconds"] < 1.0
+    assert result["seconds"] < seconds
     assert result["peak_kib"] < 200 * 1024  # KiB: the whole process's peak during the call
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_text_refused_quickly_in_little_memory(loader: str, name: str) -> None:
     setup, message = HOSTILE[name]
-    if loader == "SafeLoader" and "base-60" in name:
-        pytest.skip("the pure-Python scanner alone takes about 3 s to read 2 MB")
+    # The pure-Python scanner (the fallback when libyaml is missing) alone takes about 3 s to
+    # read a 2 MB scalar, before negsim sees it; the default libyaml parser meets 1 s.
+    limit = 10.0 if loader == "SafeLoader" and "base-60" in name else 1.0
     result = measure(loader, setup, "yamlio.read_yaml_text(text, 'hostile.yaml')")
-    assert_refused_quickly(result, message)
+    assert_refused_quickly(result, message, limit)
 
 
 def test_hostile_100mb_file_refused_quickly_in_little_memory(loader: str, tmp_path: Path) -> None:
