@@ -627,16 +627,22 @@ def _ladder_status(run: RunData, issue: IssueMeta, p: LadderPanel) -> str:
     return "closed" + (f"; blocked by {', '.join(blockers)}" if blockers else "")
 
 
+def _shade_zone(ax: Axes, issue: IssueMeta, zone: tuple[float, float], line_width: float
+                ) -> None:
+    """The zone as a shaded band, or as a thick line when it is a single point."""
+    lo, hi = zone
+    if hi - lo > 1e-9 * issue.width:
+        ax.axvspan(lo, hi, color=ZONE_COLOUR, alpha=0.22, lw=0, gid=f"zone:{issue.id}")
+    else:
+        ax.axvline(lo, color=ZONE_COLOUR, alpha=0.6, lw=line_width, gid=f"zone:{issue.id}")
+
+
 def _draw_ladder_content(ax: Axes, run: RunData, issue: IssueMeta, p: LadderPanel) -> None:
     """The data of one issue at one round: sets, ideals, red lines, offers, zone, outcome."""
     n = len(p.bars)
     ys = np.arange(n)[::-1].astype(float)  # first party on top
     if p.zone is not None:
-        lo, hi = p.zone
-        if hi - lo > 1e-9 * issue.width:
-            ax.axvspan(lo, hi, color=ZONE_COLOUR, alpha=0.22, lw=0, gid=f"zone:{issue.id}")
-        else:
-            ax.axvline(lo, color=ZONE_COLOUR, alpha=0.6, lw=5, gid=f"zone:{issue.id}")
+        _shade_zone(ax, issue, p.zone, line_width=5)
     for y, b in zip(ys, p.bars, strict=True):
         c = run.party(b.party).colour
         ax.barh(y, b.hi - b.lo, left=b.lo, height=0.46, color=c, alpha=0.3, edgecolor=c,
@@ -1005,11 +1011,7 @@ def settlement_distributions(run: RunData, *, fig: Figure | None = None) -> Figu
         ax = axes[k // ncols, k % ncols]
         issue = run.issue(p.issue)
         if p.zone is not None:
-            lo, hi = p.zone
-            if hi - lo > 1e-9 * issue.width:
-                ax.axvspan(lo, hi, color=ZONE_COLOUR, alpha=0.22, lw=0, gid=f"zone:{issue.id}")
-            else:
-                ax.axvline(lo, color=ZONE_COLOUR, alpha=0.6, lw=4, gid=f"zone:{issue.id}")
+            _shade_zone(ax, issue, p.zone, line_width=4)
         widths = np.diff(p.edges) * (0.5 if issue.ordinal else 1.0)
         centres = (p.edges[:-1] + p.edges[1:]) / 2
         ax.bar(centres, p.share, width=widths, color="#666666", alpha=0.85,
